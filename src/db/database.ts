@@ -1,0 +1,121 @@
+/**
+ * Opens the bridge's database: embedded PGlite (the zero-setup default) or PostgreSQL when a URL is
+ * given, both behind the same Prisma client, and applies pending migrations.
+ *
+ * PGlite is one connection in one process: every Prisma transaction blocks all other queries of the
+ * process until it ends, so callers keep transactions short and never wait on the network inside one.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client";
+import { migrate } from "./migrator";
+import type { SqlRunner } from "./sql-runner";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly prisma: PrismaClient;
+  /** Raw access for migrations, schema checks and claims Prisma cannot express. */
+  readonly sql: SqlRunner;
+  /** Names of the migrations applied while opening. */
+  readonly appliedMigrations: string[];
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; when absent, PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory; "memory" keeps everything in memory (tests). */
+  pgliteDir?: string;
+  /** Skip applying migrations (schema checks that want an empty database). */
+  skipMigrations?: boolean;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const opened = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPGlite(options.pgliteDir ?? "memory");
+  try {
+    const appliedMigrations = options.skipMigrations
+      ? []
+      : await migrate(opened.sql, { useAdvisoryLock: opened.kind === "postgres" });
+    const prisma = new PrismaClient({ adapter: opened.adapter });
+    return {
+      kind: opened.kind,
+      prisma,
+      sql: opened.sql,
+      appliedMigrations,
+      async close() {
+        await prisma.$disconnect();
+        await opened.close();
+      },
+    };
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+interface OpenedDriver {
+  kind: DatabaseKind;
+  adapter: ConstructorParameters<typeof PrismaClient>[0] extends { adapter?: infer A } ? NonNullable<A> : never;
+  sql: SqlRunner;
+  close(): Promise<void>;
+}
+
+async function openPGlite(dir: string): Promise<OpenedDriver> {
+  let client: PGlite;
+  if (dir === "memory") {
+    client = new PGlite();
+  } else {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    client = new PGlite(dir);
+  }
+  await client.waitReady;
+  return {
+    kind: "pglite",
+    adapter: new PrismaPGlite(client),
+    sql: {
+      async exec(sql) {
+        await client.exec(sql);
+      },
+      async query<Row>(sql: string, params: unknown[] = []) {
+        return (await client.query<Row>(sql, params)).rows;
+      },
+    },
+    close: async () => {
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<OpenedDriver> {
+  // One small pool for raw SQL (migrations); Prisma's adapter keeps its own.
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  await pool.query("SELECT 1");
+  // The advisory lock in the migrator is session-scoped: hold one client for the whole migration.
+  const client = await pool.connect();
+  let released = false;
+  return {
+    kind: "postgres",
+    adapter: new PrismaPg({ connectionString: url }),
+    sql: {
+      async exec(sql) {
+        await client.query(sql);
+      },
+      async query<Row>(sql: string, params: unknown[] = []) {
+        return (await client.query(sql, params)).rows as Row[];
+      },
+    },
+    close: async () => {
+      if (!released) {
+        released = true;
+        client.release();
+      }
+      await pool.end();
+    },
+  };
+}

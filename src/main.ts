@@ -1,0 +1,117 @@
+/**
+ * Composition root: config → database → app → server, and graceful shutdown.
+ * Start: `npm start`. With no DATABASE_URL the embedded PGlite under DATA_DIR is used, and this process
+ * owns it: the data directory is locked and the CLI reaches the database through the control socket.
+ */
+import type { Server } from "node:http";
+import path from "node:path";
+import { createApp } from "./app";
+import { ConfigError, loadConfig, type Config } from "./config";
+import { openDatabase, type Database } from "./db/database";
+import { acquireDataDirLock, type DataDirLock } from "./db/data-dir-lock";
+import { startControlServer, type ControlServer } from "./cli/control-server";
+import { createLogger, type Logger } from "./observability/logger";
+
+export interface RunningBridge {
+  server: Server;
+  url: string;
+  db: Database;
+  stop(): Promise<void>;
+}
+
+/** Starts the bridge; used by `npm start` and by tests that need a real server process. */
+export async function startBridge(config: Config, logger: Logger): Promise<RunningBridge> {
+  let lock: DataDirLock | undefined;
+  let db: Database | undefined;
+  let control: ControlServer | undefined;
+  try {
+    if (!config.databaseUrl) lock = await acquireDataDirLock(config.dataDir);
+    db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pglite") });
+    if (db.appliedMigrations.length) logger.info({ migrations: db.appliedMigrations }, "database migrated");
+    if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });
+    const app = createApp({ config, db, logger });
+    const server = await listen(app, config);
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
+    logger.info({ url, database: db.kind }, "gitlab-scim-bridge listening");
+    const opened = { db, lock, control };
+    return {
+      server,
+      url,
+      db,
+      stop: () => stopBridge(server, opened, config.shutdownGraceMs, logger),
+    };
+  } catch (error) {
+    await control?.close();
+    await db?.close();
+    await lock?.release();
+    throw error;
+  }
+}
+
+function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish (up to the grace period), then closes the rest. */
+async function stopBridge(
+  server: Server,
+  opened: { db: Database; lock?: DataDirLock; control?: ControlServer },
+  graceMs: number,
+  logger: Logger,
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const grace = setTimeout(() => {
+    logger.warn("grace period over; closing remaining connections");
+    server.closeAllConnections();
+  }, graceMs);
+  grace.unref();
+  await closed;
+  clearTimeout(grace);
+  await opened.control?.close();
+  await opened.db.close();
+  await opened.lock?.release();
+  logger.info("gitlab-scim-bridge stopped");
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  let bridge: RunningBridge;
+  try {
+    bridge = await startBridge(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    bridge.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,20 @@
+/** /healthz: the process answers. /readyz: the database answers too (load balancers route on this). */
+import { Router } from "express";
+import type { Database } from "../db/database";
+
+export function healthRouter(db: Database): Router {
+  const router = Router();
+  router.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  router.get("/readyz", async (req, res) => {
+    try {
+      await db.prisma.$queryRawUnsafe("SELECT 1");
+      res.json({ status: "ready", database: db.kind });
+    } catch (error) {
+      req.log?.warn({ err: error }, "readiness check failed");
+      res.status(503).json({ status: "unavailable", database: db.kind });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,51 @@
+/**
+ * SCIM authentication: `Authorization: Bearer <token>` through passport-http-bearer. A missing or bad
+ * token is a 401 SCIM error with WWW-Authenticate (RFC 6750 §3); a database failure is a 500, never a
+ * 401 (a false 401 makes Entra quarantine the whole provisioning job).
+ */
+import type { RequestHandler } from "express";
+import { Passport } from "passport";
+import { Strategy as BearerStrategy } from "passport-http-bearer";
+import { findActiveToken } from "../connections/tokens";
+import type { Database } from "../db/database";
+import { ScimError } from "./errors";
+import type { ScimPrincipal } from "./principal";
+
+const REALM = 'Bearer realm="SCIM"';
+
+export function scimAuthenticate(db: Database): RequestHandler {
+  // A private passport instance: admin sign-in registers its own strategies elsewhere.
+  const passport = new Passport();
+  passport.use(
+    "scim-bearer",
+    new BearerStrategy((token, done) => {
+      findActiveToken(db.prisma, token).then((found) => {
+        if (!found) return done(null, false);
+        const principal: ScimPrincipal = {
+          connectionId: found.connection.id,
+          connectionName: found.connection.name,
+          idp: found.connection.idp,
+          tokenId: found.tokenId,
+          tokenPrefix: found.prefix,
+        };
+        return done(null, principal);
+      }, done);
+    }),
+  );
+  // With a custom callback passport leaves the answer to us: failures go through the SCIM error writer.
+  return (req, res, next) => {
+    passport.authenticate("scim-bearer", { session: false }, (error: unknown, principal: ScimPrincipal | false) => {
+      if (error) return next(error);
+      if (!principal) {
+        const presented = Boolean(req.headers.authorization);
+        return next(
+          new ScimError(401, undefined, presented ? "The bearer token is invalid or revoked" : "Authorization: Bearer <token> is required", {
+            "WWW-Authenticate": presented ? `${REALM}, error="invalid_token"` : REALM,
+          }),
+        );
+      }
+      req.user = principal;
+      next();
+    })(req, res, next);
+  };
+}
