@@ -1,7 +1,9 @@
 /**
  * IdP connections (tenants). Creating one issues its first bearer token, returned once.
+ * ConnectionError is the one error type of this module: an expected refusal whose message is a
+ * sentence fit for an operator (the CLI prints it as is).
  */
-import type { PrismaClient } from "../generated/prisma/client";
+import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { recordAudit } from "../audit/audit";
 import { issueToken, type IssuedToken } from "./tokens";
 
@@ -16,7 +18,16 @@ export interface CreatedConnection {
   id: string;
   name: string;
   idp: IdpKind;
+  createdAt: Date;
   token: IssuedToken;
+}
+
+export interface ConnectionSummary {
+  id: string;
+  name: string;
+  idp: string;
+  createdAt: Date;
+  activeTokens: number;
 }
 
 export async function createConnection(
@@ -25,12 +36,37 @@ export async function createConnection(
 ): Promise<CreatedConnection> {
   if (!NAME.test(input.name)) throw new ConnectionError(`connection name must be 1-63 letters, digits, '.', '_' or '-', got "${input.name}"`);
   if (!(IDP_KINDS as readonly string[]).includes(input.idp)) throw new ConnectionError(`--idp must be one of ${IDP_KINDS.join(", ")}, got "${input.idp}"`);
-  return prisma.$transaction(async (tx) => {
-    const existing = await tx.connection.findUnique({ where: { name: input.name } });
-    if (existing) throw new ConnectionError(`a connection named "${input.name}" already exists`);
-    const connection = await tx.connection.create({ data: { name: input.name, idp: input.idp } });
-    const token = await issueToken(tx, connection.id, "initial");
-    await recordAudit(tx, { connectionId: connection.id, actor: input.actor, action: "connection.created", subjectType: "connection", subjectId: connection.id, details: { name: input.name, idp: input.idp, tokenPrefix: token.prefix } });
-    return { id: connection.id, name: connection.name, idp: input.idp as IdpKind, token };
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const existing = await tx.connection.findUnique({ where: { name: input.name } });
+      if (existing) throw duplicateName(input.name);
+      const connection = await tx.connection.create({ data: { name: input.name, idp: input.idp } });
+      const token = await issueToken(tx, connection.id, "initial");
+      await recordAudit(tx, { connectionId: connection.id, actor: input.actor, action: "connection.created", subjectType: "connection", subjectId: connection.id, details: { name: input.name, idp: input.idp, tokenPrefix: token.prefix } });
+      return { id: connection.id, name: connection.name, idp: input.idp as IdpKind, createdAt: connection.createdAt, token };
+    });
+  } catch (error) {
+    // Two concurrent creates on PostgreSQL: both pass the check, the unique index refuses the second.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw duplicateName(input.name);
+    throw error;
+  }
+}
+
+function duplicateName(name: string): ConnectionError {
+  return new ConnectionError(`a connection named "${name}" already exists`);
+}
+
+export async function listConnections(prisma: Pick<PrismaClient, "connection">): Promise<ConnectionSummary[]> {
+  const rows = await prisma.connection.findMany({
+    orderBy: { name: "asc" },
+    select: { id: true, name: true, idp: true, createdAt: true, _count: { select: { tokens: { where: { revokedAt: null } } } } },
   });
+  return rows.map((row) => ({ id: row.id, name: row.name, idp: row.idp, createdAt: row.createdAt, activeTokens: row._count.tokens }));
+}
+
+/** The connection with this name; a ConnectionError naming it when there is none. */
+export async function requireConnectionByName(prisma: Pick<PrismaClient, "connection">, name: string): Promise<{ id: string; name: string; idp: string }> {
+  const connection = await prisma.connection.findUnique({ where: { name }, select: { id: true, name: true, idp: true } });
+  if (!connection) throw new ConnectionError(`there is no connection named "${name}" (see \`connection list\`)`);
+  return connection;
 }
