@@ -8,7 +8,7 @@ import path from "node:path";
 import { createApp } from "./app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
-import { acquireDataDirLock, type DataDirLock } from "./db/data-dir-lock";
+import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./db/data-dir-lock";
 import { startControlServer, type ControlServer } from "./cli/control-server";
 import { createLogger, type Logger } from "./observability/logger";
 
@@ -94,7 +94,9 @@ async function main(): Promise<void> {
   try {
     bridge = await startBridge(config, logger);
   } catch (error) {
-    logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    // Another owner of DATA_DIR is an expected refusal: one sentence, no stack trace.
+    if (error instanceof DataDirLockedError) logger.fatal(`cannot start: ${error.message}`);
+    else logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
   let stopping = false;

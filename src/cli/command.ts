@@ -1,0 +1,48 @@
+/**
+ * What a CLI command is. One implementation serves every process that may run it: the CLI parses
+ * the command line into `values`, and whichever process owns the database (the CLI itself, or the
+ * running server through its control socket) calls `parse` and `run` with its own database. `run`
+ * returns a plain JSON value, so the result crosses the socket unchanged; the CLI formats it.
+ */
+import type { ParseArgsConfig } from "node:util";
+import type { Database } from "../db/database";
+
+/** Option values as node:util parseArgs returns them (and as they travel over the control socket). */
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface CommandContext {
+  db: Database;
+  /** Audit actor of the change. */
+  actor: string;
+  /** Migrations applied when this process opened the database for this command (none via the server). */
+  appliedOnOpen: string[];
+}
+
+export interface Output {
+  stdout: string;
+  /** Warnings that must not pollute machine-readable stdout. */
+  stderr?: string;
+}
+
+export interface Command<Args = unknown, Result extends JsonValue = JsonValue> {
+  /** The words that select it: "migrate", "connection create". */
+  name: string;
+  summary: string;
+  /** The argument synopsis after the name, e.g. "--name NAME --idp entra|okta|generic". */
+  synopsis: string;
+  /** One line per option, shown by --help. */
+  optionHelp: string[];
+  options: NonNullable<ParseArgsConfig["options"]>;
+  parse(values: OptionValues): Args;
+  run(ctx: CommandContext, args: Args): Promise<Result>;
+  format(result: Result, options: { json: boolean }): Output;
+}
+
+/** Erases the argument and result types for the registry. */
+export type AnyCommand = Command<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function defineCommand<Args, Result extends JsonValue>(command: Command<Args, Result>): AnyCommand {
+  return command;
+}

@@ -1,0 +1,21 @@
+/** Every CLI command, in the order --help lists them. */
+import type { AnyCommand } from "../command";
+import { connectionCreateCommand } from "./connection-create";
+import { connectionListCommand } from "./connection-list";
+import { migrateCommand } from "./migrate";
+import { tokenCreateCommand } from "./token-create";
+import { tokenListCommand } from "./token-list";
+import { tokenRevokeCommand } from "./token-revoke";
+
+export const COMMANDS: readonly AnyCommand[] = [
+  migrateCommand,
+  connectionCreateCommand,
+  connectionListCommand,
+  tokenCreateCommand,
+  tokenListCommand,
+  tokenRevokeCommand,
+];
+
+export function findCommand(name: string): AnyCommand | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}
