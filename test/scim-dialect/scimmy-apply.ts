@@ -5,7 +5,7 @@ const UserResource = SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser,
 
 export async function applyWithScimmy(type: "User" | "Group", current: Record<string, unknown>, operations: unknown[]): Promise<Record<string, unknown>> {
   const Schema = type === "User" ? UserResource.schema : SCIMMY.Resources.Group.schema;
-  const message = new SCIMMY.Messages.PatchOp({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: operations });
+  const message = new SCIMMY.Messages.PatchOp({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: operations as never });
   const patched = await message.apply(new Schema(current, "out"));
   return JSON.parse(JSON.stringify(patched ?? current)) as Record<string, unknown>;
 }

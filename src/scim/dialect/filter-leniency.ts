@@ -52,6 +52,7 @@ function rewrite(type: ScimResourceType, filter: string, parent?: { urn?: string
   let current = parent;
   let lastAttribute: { urn?: string; attribute: string } | undefined;
   let expect: "attribute" | "operator" | "value" | "logical" = "attribute";
+  let depth = 0;
   for (let k = 0; k < tokens.length; k++) {
     const token = tokens[k];
     const lower = token.text.toLowerCase();
@@ -61,7 +62,10 @@ function rewrite(type: ScimResourceType, filter: string, parent?: { urn?: string
     }
     switch (expect) {
       case "attribute":
-        if (token.kind === "open") out.push("(");
+        if (token.kind === "open") {
+          out.push("(");
+          depth++;
+        }
         else if (token.kind === "word" && lower === "not") out.push("not");
         else if (token.kind === "word") {
           if (current) {
@@ -95,7 +99,10 @@ function rewrite(type: ScimResourceType, filter: string, parent?: { urn?: string
         expect = "logical";
         break;
       case "logical":
-        if (token.kind === "close") out.push(")");
+        if (token.kind === "close" && depth > 0) {
+          out.push(")");
+          depth--;
+        }
         else if (token.kind === "closeBracket" && parents.length) {
           const outer = current;
           current = parents.pop();
@@ -115,7 +122,7 @@ function rewrite(type: ScimResourceType, filter: string, parent?: { urn?: string
         break;
     }
   }
-  return expect === "logical" && parents.length === 0 ? out.join("") : undefined;
+  return expect === "logical" && parents.length === 0 && depth === 0 ? out.join("") : undefined;
 }
 
 /** A filter string with IdP leniencies resolved (see the module comment); unchanged if not understood. */
