@@ -1,0 +1,146 @@
+/**
+ * Faults for reliability tests, set through PUT /-/emulator/faults: latency (fixed or a random range), a
+ * share of 500/502/503 answers, a share of requests never answered (timeouts) or cut (connection
+ * resets), and scripted faults — "the next N calls to this route fail with X". Scripted faults are
+ * consumed in order before any random one. Randomness comes from a seeded generator so a failing run can
+ * be replayed. Faults apply to /api/v4 and /oauth, never to /-/emulator.
+ */
+
+export interface ScriptedFault {
+  method?: string;
+  /** Route pattern as in the OpenAPI description, e.g. /api/v4/groups/{id}/members/{user_id}. */
+  route?: string;
+  /** Exact request path, e.g. /api/v4/users/5/block. */
+  path?: string;
+  times: number;
+  respond?: { status: number; body?: unknown; headers?: Record<string, string> };
+  timeout?: boolean;
+  reset?: boolean;
+  delayMs?: number;
+}
+
+export interface FaultConfig {
+  latency?: { fixedMs?: number; minMs?: number; maxMs?: number };
+  errorRates?: { "500"?: number; "502"?: number; "503"?: number };
+  timeoutRate?: number;
+  resetRate?: number;
+  script?: ScriptedFault[];
+  randomSeed?: number;
+}
+
+export type FaultAction =
+  | { kind: "pass"; delayMs: number }
+  | { kind: "timeout"; delayMs: number }
+  | { kind: "reset"; delayMs: number }
+  | { kind: "respond"; delayMs: number; status: number; contentType: string; text: string; headers: Record<string, string> };
+
+/** What GitLab's front ends answer: Rails renders JSON 500s; 502/503 come from Workhorse/NGINX as HTML. */
+const CANNED: Record<number, { contentType: string; text: string }> = {
+  500: { contentType: "application/json", text: JSON.stringify({ message: "500 Internal Server Error" }) },
+  502: { contentType: "text/html; charset=utf-8", text: "<!DOCTYPE html><html><head><title>GitLab is not responding (502)</title></head><body><h1>502</h1><h3>Whoops, GitLab is taking too much time to respond.</h3></body></html>" },
+  503: { contentType: "text/html; charset=utf-8", text: "<!DOCTYPE html><html><head><title>The server is temporarily unavailable (503)</title></head><body><h1>503</h1><h3>The server is temporarily unavailable.</h3></body></html>" },
+};
+
+/** mulberry32: tiny, seedable, good enough to spread faults. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const rate = (v: unknown, key: string) => {
+  if (v === undefined) return 0;
+  if (typeof v !== "number" || v < 0 || v > 1) throw new Error(`faults.${key} must be a number between 0 and 1`);
+  return v;
+};
+
+export function validateFaults(config: FaultConfig): FaultConfig {
+  if (typeof config !== "object" || config === null || Array.isArray(config)) throw new Error("faults must be a JSON object");
+  const shares = [rate(config.errorRates?.["500"], "errorRates.500"), rate(config.errorRates?.["502"], "errorRates.502"),
+    rate(config.errorRates?.["503"], "errorRates.503"), rate(config.timeoutRate, "timeoutRate"), rate(config.resetRate, "resetRate")];
+  if (shares.reduce((a, b) => a + b, 0) > 1) throw new Error("faults: the error, timeout and reset rates must add up to at most 1");
+  const l = config.latency;
+  if (l && (l.fixedMs ?? 0) < 0) throw new Error("faults.latency.fixedMs must be ≥ 0");
+  if (l && (l.minMs !== undefined || l.maxMs !== undefined) && !(0 <= (l.minMs ?? 0) && (l.minMs ?? 0) <= (l.maxMs ?? -1))) {
+    throw new Error("faults.latency needs 0 ≤ minMs ≤ maxMs");
+  }
+  (config.script ?? []).forEach((s, i) => {
+    const actions = [s.respond, s.timeout, s.reset].filter(Boolean).length;
+    if (!Number.isInteger(s.times) || s.times < 1) throw new Error(`faults.script[${i}].times must be an integer ≥ 1`);
+    if (actions > 1 || (actions === 0 && s.delayMs === undefined)) {
+      throw new Error(`faults.script[${i}] needs exactly one of respond, timeout, reset (or only delayMs)`);
+    }
+    if (s.respond && (!Number.isInteger(s.respond.status) || s.respond.status < 100 || s.respond.status > 599)) {
+      throw new Error(`faults.script[${i}].respond.status must be an HTTP status`);
+    }
+  });
+  return { ...config, script: (config.script ?? []).map((s) => ({ ...s })) };
+}
+
+export class Faults {
+  private config: FaultConfig = {};
+  private random: () => number = Math.random;
+
+  set(config: FaultConfig): void {
+    this.config = validateFaults(config);
+    this.random = config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed);
+  }
+
+  get(): FaultConfig {
+    return this.config;
+  }
+
+  clear(): void {
+    this.set({});
+  }
+
+  /** Decides the fate of one request; `route` is the matched OpenAPI pattern, if any. */
+  decide(method: string, path: string, route: string | null): FaultAction {
+    const delayMs = this.latency();
+    const script = this.config.script ?? [];
+    const index = script.findIndex((s) => (!s.method || s.method.toUpperCase() === method) && (!s.route || s.route === route) && (!s.path || s.path === path));
+    if (index >= 0) {
+      const s = script[index];
+      if (--s.times === 0) script.splice(index, 1);
+      const d = delayMs + (s.delayMs ?? 0);
+      if (s.timeout) return { kind: "timeout", delayMs: d };
+      if (s.reset) return { kind: "reset", delayMs: d };
+      if (s.respond) {
+        const canned = CANNED[s.respond.status];
+        const custom = s.respond.body !== undefined;
+        return {
+          kind: "respond",
+          delayMs: d,
+          status: s.respond.status,
+          contentType: custom ? (typeof s.respond.body === "string" ? "text/plain" : "application/json") : canned?.contentType ?? "application/json",
+          text: custom ? (typeof s.respond.body === "string" ? s.respond.body : JSON.stringify(s.respond.body)) : canned?.text ?? JSON.stringify({ message: `${s.respond.status}` }),
+          headers: s.respond.headers ?? {},
+        };
+      }
+      return { kind: "pass", delayMs: d };
+    }
+    const rates = this.config.errorRates ?? {};
+    let roll = this.config.timeoutRate || this.config.resetRate || rates["500"] || rates["502"] || rates["503"] ? this.random() : 1;
+    for (const status of [500, 502, 503] as const) {
+      const share = rates[String(status) as "500"] ?? 0;
+      if (roll < share) return { kind: "respond", delayMs, status, ...CANNED[status], headers: {} };
+      roll -= share;
+    }
+    if (roll < (this.config.timeoutRate ?? 0)) return { kind: "timeout", delayMs };
+    roll -= this.config.timeoutRate ?? 0;
+    if (roll < (this.config.resetRate ?? 0)) return { kind: "reset", delayMs };
+    return { kind: "pass", delayMs };
+  }
+
+  private latency(): number {
+    const l = this.config.latency;
+    if (!l) return 0;
+    if (l.minMs !== undefined && l.maxMs !== undefined) return l.minMs + Math.floor(this.random() * (l.maxMs - l.minMs + 1));
+    return l.fixedMs ?? 0;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Offset and keyset pagination with GitLab's headers (contract §5): x-page, x-per-page, x-next-page and
+ * x-prev-page (empty strings at the ends), x-total and x-total-pages, and a link header with prev/next
+ * when they exist, first always and last only when counts are present. Above 10,000 rows GitLab stops
+ * counting and drops x-total, x-total-pages and rel="last".
+ */
+import type { Context, Reply } from "./router";
+import { paramError } from "./errors";
+
+export const MAX_COUNT_LIMIT = 10_000;
+/** contract §5: per_page above 100 is clamped (unconfirmed; the documented maximum is 100). */
+export const MAX_PER_PAGE = 100;
+
+interface PageParams {
+  page: number;
+  perPage: number;
+}
+
+function positiveInt(ctx: Context, name: string, fallback: number): number {
+  const raw = ctx.input[name];
+  if (raw === undefined || raw === "") return fallback;
+  const s = String(raw);
+  if (!/^-?\d+$/.test(s)) throw paramError(`${name} is invalid`);
+  const n = Number(s);
+  return n < 1 ? fallback : n;
+}
+
+export function readPageParams(ctx: Context): PageParams {
+  return { page: positiveInt(ctx, "page", 1), perPage: Math.min(positiveInt(ctx, "per_page", 20), MAX_PER_PAGE) };
+}
+
+function pageUrl(ctx: Context, overrides: Record<string, string>): string {
+  const query = new URLSearchParams(ctx.query);
+  for (const [k, v] of Object.entries(overrides)) query.set(k, v);
+  return `${ctx.baseUrl}${ctx.path}?${query.toString()}`;
+}
+
+/** Answers one page of `rows` (already filtered and ordered) with the offset pagination headers. */
+export function paginate<T>(ctx: Context, rows: readonly T[], render: (row: T) => unknown): Reply {
+  const { page, perPage } = readPageParams(ctx);
+  const total = rows.length;
+  const counted = total <= MAX_COUNT_LIMIT;
+  const offset = (page - 1) * perPage;
+  const slice = rows.slice(offset, offset + perPage);
+  const totalPages = Math.max(1, Math.ceil(total / perPage)); // contract §5: empty result → 1 (unconfirmed)
+  const hasNext = offset + perPage < total;
+  const hasPrev = page > 1;
+  const perPageText = String(perPage);
+
+  const links: string[] = [];
+  if (hasPrev) links.push(`<${pageUrl(ctx, { page: String(page - 1), per_page: perPageText })}>; rel="prev"`);
+  if (hasNext) links.push(`<${pageUrl(ctx, { page: String(page + 1), per_page: perPageText })}>; rel="next"`);
+  links.push(`<${pageUrl(ctx, { page: "1", per_page: perPageText })}>; rel="first"`);
+  if (counted) links.push(`<${pageUrl(ctx, { page: String(totalPages), per_page: perPageText })}>; rel="last"`);
+
+  const headers: Record<string, string> = {
+    "x-page": String(page),
+    "x-per-page": perPageText,
+    "x-next-page": hasNext ? String(page + 1) : "",
+    "x-prev-page": hasPrev ? String(page - 1) : "",
+    link: links.join(", "),
+  };
+  if (counted) {
+    headers["x-total"] = String(total);
+    headers["x-total-pages"] = String(totalPages);
+  }
+  return { status: 200, body: slice.map(render), headers };
+}
+
+/**
+ * Keyset pagination (contract §5): the next page is reachable only through link rel="next" (an opaque
+ * `cursor`), there are no totals, and the last page carries no link.
+ */
+export function paginateKeyset<T>(
+  ctx: Context,
+  rows: readonly T[],
+  keyOf: (row: T) => string,
+  render: (row: T) => unknown,
+): Reply {
+  const { perPage } = readPageParams(ctx);
+  const cursor = ctx.input.cursor;
+  let start = 0;
+  if (typeof cursor === "string" && cursor !== "") {
+    let after: string;
+    try {
+      after = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")).after;
+    } catch {
+      throw paramError("cursor is invalid");
+    }
+    start = rows.findIndex((row) => keyOf(row) === after) + 1;
+    if (start === 0) start = rows.length;
+  }
+  const slice = rows.slice(start, start + perPage);
+  const headers: Record<string, string> = { "x-per-page": String(perPage) };
+  if (start + perPage < rows.length) {
+    const next = Buffer.from(JSON.stringify({ after: keyOf(slice[slice.length - 1]) })).toString("base64url");
+    const query = new URLSearchParams(ctx.query);
+    query.set("cursor", next);
+    query.set("per_page", String(perPage));
+    headers.link = `<${ctx.baseUrl}${ctx.path}?${query.toString()}>; rel="next"`;
+  }
+  return { status: 200, body: slice.map(render), headers };
+}

@@ -1,0 +1,48 @@
+/**
+ * Every call the emulated GitLab received, for assertions (GET /-/emulator/requests). Bounded so that a
+ * benchmark of millions of requests does not grow memory without limit: the oldest entries go first.
+ * Control calls under /-/emulator are not recorded.
+ */
+
+export interface RequestRecord {
+  seq: number;
+  at: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Matched route pattern (OpenAPI spelling), or null for unknown routes. */
+  route: string | null;
+  body: unknown;
+  userId: number | null;
+  status: number | null;
+  /** Set when a fault, not the API, decided the answer. */
+  fault?: "error" | "timeout" | "reset" | "scripted";
+}
+
+export class RequestLog {
+  private entries: RequestRecord[] = [];
+  private seq = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(entry: Omit<RequestRecord, "seq">): RequestRecord {
+    const record = { seq: ++this.seq, ...entry };
+    this.entries.push(record);
+    // Trim in batches so that recording stays O(1) per request under load.
+    if (this.entries.length >= this.limit * 2) this.entries = this.entries.slice(-this.limit);
+    return record;
+  }
+
+  list(filter: { since?: number; method?: string; pathPrefix?: string } = {}): RequestRecord[] {
+    return this.entries.slice(-this.limit).filter(
+      (e) =>
+        (filter.since === undefined || e.seq > filter.since) &&
+        (filter.method === undefined || e.method === filter.method.toUpperCase()) &&
+        (filter.pathPrefix === undefined || e.path.startsWith(filter.pathPrefix)),
+    );
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The request pipeline, one visible list of steps:
+ *   control (/-/emulator, admin token only) → match route → record → faults → authenticate →
+ *   throttle → access and scope → activity → body → handler → respond.
+ * Every answer goes out through `send`, the only place that writes bodies; an unexpected exception
+ * becomes GitLab's generic 500 and its cause goes to stderr.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Router, type CompiledRoute, type Context, type Reply } from "./http/router";
+import { ApiError, internalServerError, routeNotFound, unauthorized } from "./http/errors";
+import { parseBody, readBody, searchParamsToInput } from "./http/body";
+import { assertScope, authenticate, extractToken, requireAdmin, requireCaller, type Caller } from "./auth";
+import type { Store } from "./state/store";
+import type { Clock } from "./clock";
+import { isoDate } from "./clock";
+import type { JobQueue } from "./jobs";
+import type { RequestLog, RequestRecord } from "./request-log";
+import type { Faults } from "./faults";
+import type { Throttle } from "./rate-limit";
+
+export interface RecordedResponse {
+  method: string;
+  path: string;
+  /** OpenAPI spelling of the matched route; null for unknown routes and control calls. */
+  route: string | null;
+  status: number;
+  contentType: string | null;
+  body: unknown;
+}
+
+export interface PipelineDeps {
+  /** Replaced on reset, hence read through the deps object at request time. */
+  store: Store;
+  api: Router;
+  control: Router;
+  adminToken: string;
+  clock: Clock;
+  jobs: JobQueue;
+  requests: RequestLog;
+  faults: Faults;
+  throttle: Throttle;
+  baseUrl: () => string;
+  onResponse?: (response: RecordedResponse) => void;
+  /** Timers of delayed answers, cleared by close(). */
+  timers: Set<NodeJS.Timeout>;
+}
+
+export function createListener(deps: PipelineDeps) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    const method = req.method ?? "GET";
+    if (path === "/-/emulator" || path.startsWith("/-/emulator/")) {
+      void handleControl(deps, req, res, method, path, query);
+      return;
+    }
+    const match = deps.api.match(method, path);
+    const record = deps.requests.add({
+      at: deps.clock.now().toISOString(),
+      method,
+      path,
+      query: Object.fromEntries(query),
+      route: match ? match.route.openApiPath : null,
+      body: undefined,
+      userId: null,
+      status: null,
+    });
+    const fault = deps.faults.decide(method, path, match ? match.route.openApiPath : null);
+    const proceed = () => {
+      if (fault.kind === "timeout") {
+        record.fault = "timeout"; // never answered; close() cuts the socket
+        return;
+      }
+      if (fault.kind === "reset") {
+        record.fault = "reset";
+        req.socket.destroy();
+        return;
+      }
+      if (fault.kind === "respond") {
+        record.fault = "error";
+        record.status = fault.status;
+        res.writeHead(fault.status, { "content-type": fault.contentType, ...fault.headers });
+        res.end(fault.text);
+        return;
+      }
+      void handleApi(deps, req, res, method, path, query, match, record);
+    };
+    if (fault.delayMs > 0) {
+      const timer = setTimeout(() => {
+        deps.timers.delete(timer);
+        proceed();
+      }, fault.delayMs);
+      deps.timers.add(timer);
+    } else {
+      proceed();
+    }
+  };
+}
+
+async function handleApi(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  match: { route: CompiledRoute; params: Record<string, string> } | null,
+  record: RequestRecord,
+): Promise<void> {
+  let throttleHeaders: Record<string, string> = {};
+  const store = deps.store;
+  const baseUrl = deps.baseUrl();
+  try {
+    if (!match) throw routeNotFound(); // contract §0.1: the catch-all answers {"error":"404 Not Found"}
+    const { route } = match;
+    let caller: Caller | null = null;
+    if (route.access !== "own") {
+      caller = authenticate(extractToken(req, query), store, deps.clock, baseUrl);
+      if (caller) record.userId = caller.user.id;
+      if (caller && store.settings.throttle.enabled) {
+        const verdict = deps.throttle.check(caller.user.id, store.settings.throttle, deps.clock.now().getTime());
+        throttleHeaders = verdict.headers;
+        if (!verdict.allowed) {
+          // contract §6 / §9.14: Rack::Attack answers plain text, not JSON.
+          send(deps, res, { method, path, route: route.openApiPath }, record, {
+            status: 429,
+            raw: { contentType: "text/plain", text: "Retry later\n" },
+            headers: throttleHeaders,
+          });
+          return;
+        }
+      }
+      if (route.access === "user") requireCaller(caller);
+      if (route.access === "admin") requireAdmin(caller);
+      if (caller) {
+        assertScope(caller, route.scope);
+        // Addenda: a user's own API calls count as activity for the dormancy rule.
+        caller.user.lastActivityOn = isoDate(deps.clock.now());
+      }
+    }
+    const input = searchParamsToInput(query);
+    if (method !== "GET" && method !== "HEAD") {
+      const body = parseBody(await readBody(req), req.headers["content-type"]);
+      record.body = body;
+      Object.assign(input, body);
+    }
+    const ctx: Context = { req, method, path, query, input, pathParams: match.params, caller, store, clock: deps.clock, jobs: deps.jobs, baseUrl };
+    const reply = await route.handler(ctx);
+    send(deps, res, { method, path, route: route.openApiPath }, record, { ...reply, headers: { ...throttleHeaders, ...reply.headers } });
+  } catch (e) {
+    const error = e instanceof ApiError ? e : logged(e);
+    send(deps, res, { method, path, route: match ? match.route.openApiPath : null }, record, {
+      status: error.status,
+      body: error.body,
+      headers: { ...throttleHeaders, ...error.headers },
+    });
+  }
+}
+
+async function handleControl(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams) {
+  const where = { method, path, route: null };
+  try {
+    // Nothing under /-/emulator is reachable without the emulator admin token.
+    if (extractToken(req, query) !== deps.adminToken) throw unauthorized();
+    const match = deps.control.match(method, path);
+    if (!match) throw routeNotFound();
+    const input = method === "GET" ? searchParamsToInput(query) : parseBody(await readBody(req), req.headers["content-type"] ?? "application/json");
+    const ctx: Context = {
+      req, method, path, query, input, pathParams: match.params, caller: null,
+      store: deps.store, clock: deps.clock, jobs: deps.jobs, baseUrl: deps.baseUrl(),
+    };
+    send(deps, res, where, null, await match.route.handler(ctx));
+  } catch (e) {
+    const error = e instanceof ApiError ? e : logged(e);
+    send(deps, res, where, null, { status: error.status, body: error.body, headers: error.headers });
+  }
+}
+
+function logged(e: unknown): ApiError {
+  console.error("[gitlab-emulator] unexpected error:", e);
+  return internalServerError();
+}
+
+function send(
+  deps: PipelineDeps,
+  res: ServerResponse,
+  where: { method: string; path: string; route: string | null },
+  record: RequestRecord | null,
+  reply: Reply,
+): void {
+  if (record) record.status = reply.status;
+  if (res.headersSent || res.destroyed) return;
+  let contentType: string | null = null;
+  let text: string | undefined;
+  if (reply.raw) {
+    contentType = reply.raw.contentType;
+    text = reply.raw.text;
+  } else if (reply.body !== undefined) {
+    contentType = "application/json";
+    text = JSON.stringify(reply.body);
+  }
+  const headers: Record<string, string> = { ...reply.headers };
+  if (contentType) headers["content-type"] = contentType;
+  res.writeHead(reply.status, headers);
+  res.end(text);
+  deps.onResponse?.({ ...where, status: reply.status, contentType, body: reply.raw ? reply.raw.text : reply.body });
+}
