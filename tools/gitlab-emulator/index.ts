@@ -60,6 +60,7 @@ export interface GitLabEmulator {
   readonly state: Store;
   requests: RequestLog;
   faults: Faults;
+  /** Every route served: GitLab's (incl. /oauth) and the /-/emulator control routes. */
   routes: readonly CompiledRoute[];
   seed(seed: Seed): SeedResult;
   reset(): void;
@@ -150,7 +151,7 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     },
     requests,
     faults,
-    routes: api.routes,
+    routes: [...api.routes, ...deps.control.routes],
     seed: (seed) => applySeed(deps.store, seed, clock),
     reset,
     flushJobs: () => jobs.flush(),
