@@ -95,15 +95,23 @@ const ERROR_ENVELOPE = {
   ],
 };
 
+/** Every property may be null, nested inline objects included; unknown property names are violations. */
+function loosenObject(schema: Json): void {
+  const props = schema.properties as Record<string, Json> | undefined;
+  if (!props) return;
+  for (const [field, prop] of Object.entries(props)) {
+    loosenObject(prop);
+    props[field] = prop.$ref || prop.anyOf ? { anyOf: [prop, { type: "null" }] } : { ...prop, nullable: true };
+  }
+  schema.additionalProperties = false;
+}
+
 function loosen(schemas: Record<string, Json>): void {
   for (const [name, schema] of Object.entries(schemas)) {
     const props = schema.properties as Record<string, Json> | undefined;
     if (!props) continue;
     for (const [field, fix] of Object.entries(SCHEMA_FIXES[name] ?? {})) props[field] = fix;
-    for (const [field, prop] of Object.entries(props)) {
-      props[field] = prop.$ref || prop.anyOf ? { anyOf: [prop, { type: "null" }] } : { ...prop, nullable: true };
-    }
-    schema.additionalProperties = false;
+    loosenObject(schema);
   }
 }
 
