@@ -1,7 +1,40 @@
-/** PLACEHOLDER — being written by the SCIM engineer. */
-import { Router } from "express";
+/**
+ * The SCIM 2.0 API at /scim/v2: one visible list of steps every request goes through.
+ *
+ * Our own Express routers rather than scimmy-routers: that package is a process-wide singleton
+ * (handlers and base URL are global, awkward with several tenants), turns unknown handler errors
+ * into 404s, evaluates filters in memory after loading everything (no indexed lookups), and has no
+ * ETags. scimmy is used for what it does well: schema definitions and coercion, PATCH application
+ * and schema descriptions for discovery.
+ */
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from "express";
 import type { AppDeps } from "../app";
+import { scimAuthenticate } from "./auth";
+import { discoveryRoutes } from "./discovery/discovery-routes";
+import { notFound, scimErrorHandler } from "./errors";
+import { groupRoutes } from "./groups/group-routes";
+import { requireScimMediaType } from "./http/media-type";
+import { translateProvisioningError } from "./provisioning-errors";
+import { rootSearch } from "./root-search";
+import { userRoutes } from "./users/user-routes";
 
-export function createScimRouter(_deps: AppDeps): Router {
-  return Router();
+const unknownEndpoint: RequestHandler = (req, _res, next) => next(notFound(`No SCIM endpoint ${req.method} ${req.path}`));
+
+/** Store errors are translated here, at the boundary, so handlers stay a plain list of steps. */
+const translateStoreErrors: ErrorRequestHandler = (error, _req, _res, next) => next(translateProvisioningError(error) ?? error);
+
+export function createScimRouter(deps: AppDeps): Router {
+  const router = Router();
+  router.use(requireScimMediaType);
+  // The media type was checked above; a body without Content-Type is read as JSON too.
+  router.use(express.json({ limit: deps.config.scimMaxBodyBytes, type: () => true }));
+  router.use(scimAuthenticate(deps.db));
+  router.use(discoveryRoutes(deps));
+  router.use("/Users", userRoutes(deps));
+  router.use("/Groups", groupRoutes(deps));
+  router.post("/.search", rootSearch(deps));
+  router.use(unknownEndpoint);
+  router.use(translateStoreErrors);
+  router.use(scimErrorHandler);
+  return router;
 }

@@ -1,0 +1,178 @@
+/**
+ * RFC 7644 §3.4.2.2 filter syntax → a plain syntax tree, with no knowledge of schemas.
+ *
+ * Our own parser rather than SCIMMY.Types.Filter: scimmy flattens filters into an OR-of-AND-maps,
+ * which rewrites `not (a or b)` into `not a or not b` (wrong), collides two conditions on one
+ * attribute, rejects `not (…)` nested in a group and answers `bogus` with a TypeError. A tree keeps
+ * the structure we need to translate filters into database conditions.
+ *
+ * Lenient where real clients are sloppy: operators and logical words in any case, unquoted values
+ * (Microsoft's reference tests send `userName sw O`, `emails.Value co example.com` and unquoted
+ * timestamps), `not` without parentheses.
+ */
+import { invalidFilter } from "../errors";
+
+export type CompareOperator = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
+export type FilterLiteral = string | number | boolean | null;
+
+export type FilterSyntax =
+  | { kind: "and" | "or"; left: FilterSyntax; right: FilterSyntax }
+  | { kind: "not"; operand: FilterSyntax }
+  | { kind: "compare"; path: string; op: CompareOperator; value: FilterLiteral }
+  | { kind: "present"; path: string }
+  /** `emails[type eq "work"]`: some element of a multi-valued attribute matches the inner filter. */
+  | { kind: "valuePath"; path: string; filter: FilterSyntax };
+
+const COMPARE_OPERATORS = new Set<string>(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
+const MAX_FILTER_LENGTH = 4096;
+const MAX_DEPTH = 32;
+
+type Token = { type: "word"; text: string } | { type: "string"; text: string } | { type: "(" | ")" | "[" | "]"; text: string };
+
+function tokenize(input: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < input.length) {
+    const c = input[i];
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      i++;
+    } else if (c === "(" || c === ")" || c === "[" || c === "]") {
+      tokens.push({ type: c, text: c });
+      i++;
+    } else if (c === '"') {
+      let j = i + 1;
+      while (j < input.length && input[j] !== '"') j += input[j] === "\\" ? 2 : 1;
+      if (j >= input.length) throw invalidFilter(`Unterminated string in filter at position ${i + 1}`);
+      let text: string;
+      try {
+        text = JSON.parse(input.slice(i, j + 1)) as string;
+      } catch {
+        throw invalidFilter(`Invalid string literal in filter at position ${i + 1}`);
+      }
+      tokens.push({ type: "string", text });
+      i = j + 1;
+    } else {
+      let j = i;
+      while (j < input.length && !" \t\n\r()[]\"".includes(input[j])) j++;
+      tokens.push({ type: "word", text: input.slice(i, j) });
+      i = j;
+    }
+  }
+  return tokens;
+}
+
+const ATTRIBUTE_PATH = /^(urn:[A-Za-z0-9.:_-]+:)?[A-Za-z$][\w$-]*(\.[A-Za-z$][\w$-]*)?$/;
+
+class Parser {
+  private position = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  parseAll(): FilterSyntax {
+    if (this.tokens.length === 0) throw invalidFilter("The filter is empty");
+    const tree = this.parseOr(0);
+    if (this.position < this.tokens.length) throw invalidFilter(`Unexpected "${this.tokens[this.position].text}" in filter`);
+    return tree;
+  }
+
+  private peek(): Token | undefined {
+    return this.tokens[this.position];
+  }
+
+  private peekWord(word: string): boolean {
+    const t = this.peek();
+    return t?.type === "word" && t.text.toLowerCase() === word;
+  }
+
+  private expect(type: Token["type"]): Token {
+    const t = this.tokens[this.position];
+    if (!t || t.type !== type) throw invalidFilter(`Expected "${type}" in filter${t ? ` but found "${t.text}"` : " but it ended"}`);
+    this.position++;
+    return t;
+  }
+
+  private parseOr(depth: number): FilterSyntax {
+    if (depth > MAX_DEPTH) throw invalidFilter("The filter is nested too deeply");
+    let left = this.parseAnd(depth);
+    while (this.peekWord("or")) {
+      this.position++;
+      left = { kind: "or", left, right: this.parseAnd(depth) };
+    }
+    return left;
+  }
+
+  private parseAnd(depth: number): FilterSyntax {
+    let left = this.parseFactor(depth);
+    while (this.peekWord("and")) {
+      this.position++;
+      left = { kind: "and", left, right: this.parseFactor(depth) };
+    }
+    return left;
+  }
+
+  private parseFactor(depth: number): FilterSyntax {
+    if (this.peekWord("not")) {
+      this.position++;
+      return { kind: "not", operand: this.parseFactor(depth + 1) };
+    }
+    if (this.peek()?.type === "(") {
+      this.position++;
+      const inner = this.parseOr(depth + 1);
+      this.expect(")");
+      return inner;
+    }
+    return this.parseAttributeExpression(depth);
+  }
+
+  private parseAttributeExpression(depth: number): FilterSyntax {
+    const pathToken = this.peek();
+    if (!pathToken || pathToken.type !== "word") throw invalidFilter(`Expected an attribute name in filter${pathToken ? ` but found "${pathToken.text}"` : ""}`);
+    this.position++;
+    const path = pathToken.text;
+    if (!ATTRIBUTE_PATH.test(path)) throw invalidFilter(`"${path}" is not a valid attribute path`);
+    if (this.peek()?.type === "[") {
+      this.position++;
+      const inner = this.parseOr(depth + 1);
+      this.expect("]");
+      // `emails[type eq "work"].value eq "x"`: the sub-attribute comparison joins the element filter.
+      const next = this.peek();
+      if (next?.type === "word" && next.text.startsWith(".")) {
+        this.position++;
+        const subPath = next.text.slice(1);
+        const sub = this.parseComparison(subPath);
+        return { kind: "valuePath", path, filter: { kind: "and", left: inner, right: sub } };
+      }
+      return { kind: "valuePath", path, filter: inner };
+    }
+    return this.parseComparison(path);
+  }
+
+  private parseComparison(path: string): FilterSyntax {
+    if (!ATTRIBUTE_PATH.test(path)) throw invalidFilter(`"${path}" is not a valid attribute path`);
+    const opToken = this.peek();
+    if (!opToken || opToken.type !== "word") throw invalidFilter(`Expected an operator after "${path}"`);
+    const op = opToken.text.toLowerCase();
+    this.position++;
+    if (op === "pr") return { kind: "present", path };
+    if (!COMPARE_OPERATORS.has(op)) throw invalidFilter(`"${opToken.text}" is not a filter operator`);
+    const valueToken = this.peek();
+    if (!valueToken || (valueToken.type !== "string" && valueToken.type !== "word")) throw invalidFilter(`Expected a value after "${path} ${op}"`);
+    this.position++;
+    return { kind: "compare", path, op: op as CompareOperator, value: literalOf(valueToken) };
+  }
+}
+
+function literalOf(token: Token): FilterLiteral {
+  if (token.type === "string") return token.text;
+  const lower = token.text.toLowerCase();
+  if (lower === "true") return true;
+  if (lower === "false") return false;
+  if (lower === "null") return null;
+  if (/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(token.text)) return Number(token.text);
+  // An unquoted word: lenient reading of a string value.
+  return token.text;
+}
+
+export function parseFilter(expression: string): FilterSyntax {
+  if (expression.length > MAX_FILTER_LENGTH) throw invalidFilter(`The filter is longer than ${MAX_FILTER_LENGTH} characters`);
+  return new Parser(tokenize(expression)).parseAll();
+}

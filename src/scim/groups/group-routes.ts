@@ -1,0 +1,128 @@
+/**
+ * /Groups (RFC 7644 §3.3–§3.6). Members are users of the same connection (validated in the write
+ * transaction). Membership changes are stored as deltas, so concurrent PATCHes compose; a PUT
+ * (Okta's full push) becomes the delta between the stored and the sent member list.
+ */
+import { Router, type Request, type Response } from "express";
+import type { AppDeps } from "../../app";
+import { diffMembers, groupFieldsFrom, memberIdsOf } from "../../provisioning/group-fields";
+import { createGroup, deleteGroup, findGroup, updateGroup, type GroupRecord } from "../../provisioning/group-store";
+import { notFound } from "../errors";
+import { etagOf, ifNoneMatchHits, requireIfMatch } from "../http/etag";
+import { requestScope } from "../http/request-scope";
+import { requireResourceId } from "../http/resource-id";
+import { sendScim } from "../http/send";
+import { bindListFilter, listResources } from "../list/list-engine";
+import { readListRequest, readSearchRequest, type ListRequest, type Projection } from "../list/list-request";
+import { listResponse } from "../list/list-response";
+import { projectionIncludes, projectResource } from "../list/projection";
+import { groupCatalog } from "../schema/attribute-catalog";
+import { applyPatch, validateResourceBody } from "../schema/validate";
+import { groupListSource } from "./group-list-source";
+import { groupResource } from "./group-resource";
+
+export function groupRoutes({ config, db }: AppDeps): Router {
+  const router = Router();
+
+  async function list(req: Request, res: Response, request: ListRequest) {
+    const scope = requestScope(req, config);
+    const filter = bindListFilter(request.filter, groupCatalog);
+    const withMembers = projectionIncludes(request, groupCatalog, "members");
+    const result = await listResources(groupListSource(db, scope.connectionId, scope.base), request, withMembers, filter);
+    const resources = result.resources.map((r) => projectResource(r, request, groupCatalog));
+    sendScim(res, 200, listResponse(result.totalResults, request.startIndex, resources));
+  }
+
+  function answer(res: Response, status: number, record: GroupRecord, base: string, projection: Projection) {
+    const resource = groupResource(record, base);
+    res.setHeader("ETag", etagOf(record.row.version));
+    if (status === 201) res.setHeader("Location", (resource.meta as { location: string }).location);
+    sendScim(res, status, projectResource(resource, projection, groupCatalog));
+  }
+
+  const projectionOf = (req: Request): Projection => readListRequest(req.query as Record<string, unknown>, config);
+
+  router.get("/", (req, res) => list(req, res, readListRequest(req.query as Record<string, unknown>, config)));
+
+  router.post("/.search", (req, res) => list(req, res, readSearchRequest(req.body, config)));
+
+  router.post("/", async (req, res) => {
+    const scope = requestScope(req, config);
+    const resource = validateResourceBody("Group", req.body);
+    const record = await createGroup(db.prisma, scope.write, groupFieldsFrom(resource), memberIdsOf(resource));
+    answer(res, 201, record, scope.base, projectionOf(req));
+  });
+
+  router.get("/:id", async (req, res) => {
+    const scope = requestScope(req, config);
+    const projection = projectionOf(req);
+    const id = requireResourceId(req.params.id, "Group");
+    // Entra reads groups with excludedAttributes=members: then members are not loaded at all.
+    const record = await findGroup(db.prisma, scope.connectionId, id, { withMembers: projectionIncludes(projection, groupCatalog, "members") });
+    if (!record) throw notFound(`Group ${id} not found`);
+    if (ifNoneMatchHits(req, record.row.version)) {
+      res.status(304).setHeader("ETag", etagOf(record.row.version));
+      res.end();
+      return;
+    }
+    answer(res, 200, record, scope.base, projection);
+  });
+
+  router.put("/:id", async (req, res) => {
+    const scope = requestScope(req, config);
+    const projection = projectionOf(req);
+    const id = requireResourceId(req.params.id, "Group");
+    const resource = validateResourceBody("Group", req.body);
+    const current = await findGroup(db.prisma, scope.connectionId, id, { withMembers: true });
+    if (!current) throw notFound(`Group ${id} not found`);
+    const expectedVersion = requireIfMatch(req, current.row.version);
+    const change = diffMembers(current.members!.map((m) => m.id), memberIdsOf(resource));
+    const record = await updateGroup(db.prisma, scope.write, id, groupFieldsFrom(resource), change, {
+      expectedVersion,
+      action: "scim.group.replaced",
+      withMembers: projectionIncludes(projection, groupCatalog, "members"),
+    });
+    if (!record) throw notFound(`Group ${id} not found`);
+    answer(res, 200, record, scope.base, projection);
+  });
+
+  router.patch("/:id", async (req, res) => {
+    const scope = requestScope(req, config);
+    const projection = projectionOf(req);
+    const id = requireResourceId(req.params.id, "Group");
+    const current = await findGroup(db.prisma, scope.connectionId, id, { withMembers: true });
+    if (!current) throw notFound(`Group ${id} not found`);
+    const expectedVersion = requireIfMatch(req, current.row.version);
+    const before = groupResource(current, scope.base);
+    const { meta: _meta, ...patchable } = before;
+    const patched = await applyPatch("Group", patchable, req.body);
+    if (patched === patchable) {
+      // Nothing changed (Okta re-sends the group's name with every push): no write, no reconcile.
+      answer(res, 200, current, scope.base, projection);
+      return;
+    }
+    const change = diffMembers(memberIdsOf(patchable), memberIdsOf(patched));
+    const record = await updateGroup(db.prisma, scope.write, id, groupFieldsFrom(patched), change, {
+      expectedVersion,
+      action: "scim.group.patched",
+      withMembers: projectionIncludes(projection, groupCatalog, "members"),
+    });
+    if (!record) throw notFound(`Group ${id} not found`);
+    answer(res, 200, record, scope.base, projection);
+  });
+
+  router.delete("/:id", async (req, res) => {
+    const scope = requestScope(req, config);
+    const id = requireResourceId(req.params.id, "Group");
+    let expectedVersion: number | undefined;
+    if (req.headers["if-match"] !== undefined) {
+      const current = await findGroup(db.prisma, scope.connectionId, id, { withMembers: false });
+      if (!current) throw notFound(`Group ${id} not found`);
+      expectedVersion = requireIfMatch(req, current.row.version);
+    }
+    if (!(await deleteGroup(db.prisma, scope.write, id, { expectedVersion }))) throw notFound(`Group ${id} not found`);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,125 @@
+/**
+ * /Users (RFC 7644 §3.3–§3.6): create, read, list/search, replace, patch, delete. Each handler is
+ * a short list of steps: validate everything → one store call → one SCIM answer.
+ */
+import { Router, type Request, type Response } from "express";
+import type { AppDeps } from "../../app";
+import { userFieldsFrom } from "../../provisioning/user-fields";
+import { createUser, deleteUser, findUser, replaceUser, type UserRecord } from "../../provisioning/user-store";
+import { ProvisioningError } from "../../provisioning/provisioning-error";
+import { notFound } from "../errors";
+import { etagOf, ifNoneMatchHits, requireIfMatch } from "../http/etag";
+import { requestScope } from "../http/request-scope";
+import { requireResourceId } from "../http/resource-id";
+import { sendScim } from "../http/send";
+import { bindListFilter, listResources } from "../list/list-engine";
+import { readListRequest, readSearchRequest, type ListRequest, type Projection } from "../list/list-request";
+import { listResponse } from "../list/list-response";
+import { projectionIncludes, projectResource } from "../list/projection";
+import { userCatalog } from "../schema/attribute-catalog";
+import { applyPatch, validateResourceBody } from "../schema/validate";
+import { userListSource } from "./user-list-source";
+import { userResource } from "./user-resource";
+
+/** Read-modify-write PATCHes retry this often when another write slips in between. */
+const PATCH_ATTEMPTS = 3;
+
+export function userRoutes({ config, db }: AppDeps): Router {
+  const router = Router();
+
+  async function list(req: Request, res: Response, request: ListRequest) {
+    const scope = requestScope(req, config);
+    const filter = bindListFilter(request.filter, userCatalog);
+    const withGroups = projectionIncludes(request, userCatalog, "groups");
+    const result = await listResources(userListSource(db, scope.connectionId, scope.base), request, withGroups, filter);
+    const resources = result.resources.map((r) => projectResource(r, request, userCatalog));
+    sendScim(res, 200, listResponse(result.totalResults, request.startIndex, resources));
+  }
+
+  function answer(res: Response, status: number, record: UserRecord, base: string, projection: Projection) {
+    const resource = userResource(record, base);
+    res.setHeader("ETag", etagOf(record.row.version));
+    if (status === 201) res.setHeader("Location", (resource.meta as { location: string }).location);
+    sendScim(res, status, projectResource(resource, projection, userCatalog));
+  }
+
+  const projectionOf = (req: Request): Projection => readListRequest(req.query as Record<string, unknown>, config);
+
+  router.get("/", (req, res) => list(req, res, readListRequest(req.query as Record<string, unknown>, config)));
+
+  router.post("/.search", (req, res) => list(req, res, readSearchRequest(req.body, config)));
+
+  router.post("/", async (req, res) => {
+    const scope = requestScope(req, config);
+    const fields = userFieldsFrom(validateResourceBody("User", req.body));
+    const record = await createUser(db.prisma, scope.write, fields);
+    answer(res, 201, record, scope.base, projectionOf(req));
+  });
+
+  router.get("/:id", async (req, res) => {
+    const scope = requestScope(req, config);
+    const projection = projectionOf(req);
+    const id = requireResourceId(req.params.id, "User");
+    const record = await findUser(db.prisma, scope.connectionId, id, { withGroups: projectionIncludes(projection, userCatalog, "groups") });
+    if (!record) throw notFound(`User ${id} not found`);
+    if (ifNoneMatchHits(req, record.row.version)) {
+      res.status(304).setHeader("ETag", etagOf(record.row.version));
+      res.end();
+      return;
+    }
+    answer(res, 200, record, scope.base, projection);
+  });
+
+  router.put("/:id", async (req, res) => {
+    const scope = requestScope(req, config);
+    const id = requireResourceId(req.params.id, "User");
+    const fields = userFieldsFrom(validateResourceBody("User", req.body));
+    const current = await findUser(db.prisma, scope.connectionId, id, { withGroups: false });
+    if (!current) throw notFound(`User ${id} not found`);
+    const expectedVersion = requireIfMatch(req, current.row.version);
+    const record = await replaceUser(db.prisma, scope.write, id, fields, { expectedVersion, action: "scim.user.replaced" });
+    if (!record) throw notFound(`User ${id} not found`);
+    answer(res, 200, record, scope.base, projectionOf(req));
+  });
+
+  router.patch("/:id", async (req, res) => {
+    const scope = requestScope(req, config);
+    const id = requireResourceId(req.params.id, "User");
+    for (let attempt = 1; ; attempt++) {
+      const current = await findUser(db.prisma, scope.connectionId, id, { withGroups: false });
+      if (!current) throw notFound(`User ${id} not found`);
+      const pinned = requireIfMatch(req, current.row.version);
+      const before = userResource(current, scope.base);
+      const { meta: _meta, ...patchable } = before;
+      const patched = await applyPatch("User", patchable, req.body);
+      try {
+        const record =
+          patched === patchable
+            ? await findUser(db.prisma, scope.connectionId, id, { withGroups: true })
+            : await replaceUser(db.prisma, scope.write, id, userFieldsFrom(patched), { expectedVersion: current.row.version, action: "scim.user.patched" });
+        if (!record) throw notFound(`User ${id} not found`);
+        answer(res, 200, record, scope.base, projectionOf(req));
+        return;
+      } catch (error) {
+        // Someone else wrote between our read and our write: re-apply on the fresh state, unless the client pinned a version.
+        const lostRace = error instanceof ProvisioningError && error.reason === "versionMismatch";
+        if (!lostRace || pinned !== undefined || attempt >= PATCH_ATTEMPTS) throw error;
+      }
+    }
+  });
+
+  router.delete("/:id", async (req, res) => {
+    const scope = requestScope(req, config);
+    const id = requireResourceId(req.params.id, "User");
+    let expectedVersion: number | undefined;
+    if (req.headers["if-match"] !== undefined) {
+      const current = await findUser(db.prisma, scope.connectionId, id, { withGroups: false });
+      if (!current) throw notFound(`User ${id} not found`);
+      expectedVersion = requireIfMatch(req, current.row.version);
+    }
+    if (!(await deleteUser(db.prisma, scope.write, id, { expectedVersion }))) throw notFound(`User ${id} not found`);
+    res.status(204).end();
+  });
+
+  return router;
+}
