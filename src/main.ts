@@ -3,7 +3,7 @@
  * Start: `npm start`. With no DATABASE_URL the embedded PGlite under DATA_DIR is used, and this process
  * owns it: the data directory is locked and the CLI reaches the database through the control socket.
  */
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";
 import { createApp } from "./app";
 import { ConfigError, loadConfig, type Config } from "./config";
@@ -53,6 +53,19 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
 function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    trackInFlight(server);
+  });
+}
+
+const inFlight = new WeakMap<Server, Set<ServerResponse>>();
+
+/** Remembers the responses being produced, so that shutdown can tell their connections to close. */
+function trackInFlight(server: Server): void {
+  const responses = new Set<ServerResponse>();
+  inFlight.set(server, responses);
+  server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    responses.add(res);
+    res.once("close", () => responses.delete(res));
   });
 }
 
@@ -65,6 +78,14 @@ async function stopBridge(
 ): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  // A request in flight finishes, but its keep-alive connection must not then hold shutdown open until
+  // the keep-alive timeout: answer it with `Connection: close` (or, if its headers are already out,
+  // drop the connection the moment it is idle).
+  for (const res of inFlight.get(server) ?? []) {
+    if (!res.headersSent) res.setHeader("Connection", "close");
+    else res.once("finish", () => server.closeIdleConnections());
+  }
+  server.on("request", (_req: IncomingMessage, res: ServerResponse) => res.setHeader("Connection", "close"));
   const grace = setTimeout(() => {
     logger.warn("grace period over; closing remaining connections");
     server.closeAllConnections();

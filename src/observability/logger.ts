@@ -10,15 +10,17 @@ import pinoHttp from "pino-http";
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** JSON lines to stdout, or to `destination` (tests capture lines there). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: "gitlab-scim-bridge" },
     redact: {
       paths: ["req.headers.authorization", "req.headers.cookie", "req.headers[\"private-token\"]", "res.headers[\"set-cookie\"]", "token", "*.token"],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -4,8 +4,8 @@
  * with their native types, nullability and defaults, primary keys, indexes and uniques, foreign keys
  * with their referential actions. Runs on PGlite, and on PostgreSQL when TEST_DATABASE_URL is set.
  *
- * When it fails, the diff names the fact: a "+" line is in schema.prisma but not in the database (a
- * migration is missing), a "-" line is in the database but not in schema.prisma.
+ * When it fails, the diff names the fact: a "- Expected" line is in schema.prisma but not in the
+ * database (a migration is missing), a "+ Received" line is in the database but not in schema.prisma.
  */
 import fs from "node:fs";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";

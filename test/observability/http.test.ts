@@ -1,0 +1,163 @@
+/**
+ * Operating basics over real HTTP on port 0, in-process, with the logger writing to a captured
+ * destination: /healthz and /readyz, X-Request-Id on every response, request ids on log lines, and no
+ * bearer token in any log line (issue 2 §8).
+ */
+import type { Server } from "node:http";
+import { createApp } from "../../src/app";
+import { loadConfig } from "../../src/config";
+import { createConnection } from "../../src/connections/connections";
+import { createLogger } from "../../src/observability/logger";
+import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { captureLogs, type CapturedLogs } from "./capture-logs";
+
+interface Running {
+  url: string;
+  logs: CapturedLogs;
+  testDb: TestDatabase;
+  close(): Promise<void>;
+}
+
+async function startApp(): Promise<Running> {
+  const testDb = await createTestDatabase();
+  const logs = captureLogs();
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "debug" });
+  const app = createApp({ config, db: testDb.db, logger: createLogger(config.logLevel, logs) });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  let closed = false;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    testDb,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await testDb.close();
+    },
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+let app: Running;
+
+beforeAll(async () => {
+  app = await startApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+describe("health endpoints", () => {
+  it("/healthz answers 200 while the process runs", async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("/readyz answers 200 when the database answers", async () => {
+    const res = await fetch(`${app.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ready", database: app.testDb.db.kind });
+  });
+
+  it("/readyz answers 503 when the database is unreachable, /healthz still 200", async () => {
+    const broken = await startApp();
+    try {
+      // Closes the client (and on PostgreSQL drops the database): nothing answers any more.
+      await broken.testDb.close();
+      const ready = await fetch(`${broken.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: "unavailable", database: broken.testDb.db.kind });
+      expect((await fetch(`${broken.url}/healthz`)).status).toBe(200);
+      const warning = broken.logs.records().find((r) => r.msg === "readiness check failed");
+      expect(warning).toMatchObject({ level: 40, requestId: ready.headers.get("x-request-id") });
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
+describe("X-Request-Id", () => {
+  it.each([
+    ["/healthz", 200],
+    ["/readyz", 200],
+    ["/no/such/endpoint", 404],
+    ["/scim/v2/Users", 401],
+  ])("is on every response: GET %s (%i)", async (pathname, status) => {
+    const res = await fetch(`${app.url}${pathname}`);
+    expect(res.status).toBe(status);
+    expect(res.headers.get("x-request-id")).toMatch(UUID);
+  });
+
+  it("is new for every request", async () => {
+    const ids = await Promise.all([1, 2, 3].map(async () => (await fetch(`${app.url}/healthz`)).headers.get("x-request-id")));
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it("echoes a sane incoming id (a proxy's or the IdP's)", async () => {
+    const id = "entra-3f2a:job.17_retry-2";
+    const res = await fetch(`${app.url}/healthz`, { headers: { "X-Request-Id": id } });
+    expect(res.headers.get("x-request-id")).toBe(id);
+  });
+
+  it.each([
+    ["spaces and markup", "abc <script>alert(1)</script>"],
+    ["a log-forging attempt", "abc\" level=60 msg=\"forged"],
+    ["an overlong value", "a".repeat(129)],
+    ["an empty value", ""],
+  ])("replaces an insane incoming id (%s) with a fresh one", async (_name, id) => {
+    const res = await fetch(`${app.url}/healthz`, { headers: { "X-Request-Id": id } });
+    expect(res.headers.get("x-request-id")).toMatch(UUID);
+    expect(app.logs.lines.join("\n")).not.toContain(id || "\u0000");
+  });
+});
+
+describe("JSON logs", () => {
+  it("every line is JSON, and a request's completion line carries its request id", async () => {
+    const res = await fetch(`${app.url}/healthz`, { headers: { "X-Request-Id": "trace-me-123" } });
+    expect(res.status).toBe(200);
+    const records = app.logs.records();
+    const line = records.find((r) => r.requestId === "trace-me-123");
+    expect(line).toMatchObject({ service: "gitlab-scim-bridge", msg: "request completed", res: { statusCode: 200 }, req: { method: "GET", url: "/healthz" } });
+  });
+
+  it("never contains a bearer token: not a valid one, not an invalid one, not one in the query string", async () => {
+    const created = await createConnection(app.testDb.db.prisma, { name: "log-check", idp: "generic", actor: "test" });
+    const valid = created.token.token;
+    const invalid = "gsb_thisIsNotARealTokenButStillASecret0123456789abcdef";
+    const requests = [
+      fetch(`${app.url}/scim/v2/Users?count=1`, { headers: { Authorization: `Bearer ${valid}` } }),
+      fetch(`${app.url}/scim/v2/Users`, { headers: { Authorization: `Bearer ${invalid}` } }),
+      fetch(`${app.url}/scim/v2/Users`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${valid}`, "Content-Type": "application/scim+json" },
+        body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "log.check@example.com" }),
+      }),
+      fetch(`${app.url}/scim/v2/Users`, { method: "POST", headers: { Authorization: `Bearer ${valid}`, "Content-Type": "application/scim+json" }, body: "{not json" }),
+      fetch(`${app.url}/healthz?access_token=${valid}&private_token=${invalid}`),
+    ];
+    const responses = await Promise.all(requests);
+    const ids = responses.map((res) => res.headers.get("x-request-id"));
+    expect(ids.every((id) => id && UUID.test(id))).toBe(true);
+    // Wait (with a deadline) until each request's completion line is written.
+    const deadline = Date.now() + 5000;
+    while (!ids.every((id) => app.logs.records().some((r) => r.requestId === id && r.msg === "request completed"))) {
+      if (Date.now() > deadline) throw new Error("completion log lines did not appear within 5 s");
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const all = app.logs.lines.join("\n");
+    for (const secret of [valid, invalid]) {
+      expect(all).not.toContain(secret);
+      // Not even the secret part: only the display prefix (gsb_ + 6 characters) may appear.
+      expect(all).not.toContain(secret.slice(12));
+    }
+  });
+});
