@@ -11,6 +11,10 @@
  *   guard (another link-created file) and only if the record is still the one judged stale, so a
  *   starter never deletes a lock that another starter has just taken.
  * - Releasing removes the file only if it still holds our own record.
+ * - Liveness: on this host, the owner's pid (and, on Linux, its start time, against recycled pids).
+ *   A record from another host (a volume reused by a recreated container gets a new hostname) cannot
+ *   be checked by pid, so the owner touches the file as a heartbeat and a foreign record whose
+ *   heartbeat stopped long ago is stale.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -54,6 +58,9 @@ const GUARD_FILE = "owner.lock.takeover";
 /** A takeover guard lives for microseconds; one older than this was left by a crash and is removed. */
 const GUARD_STALE_MS = 10_000;
 const GUARD_WAIT_MS = 5_000;
+const HEARTBEAT_MS = 15_000;
+/** Four missed heartbeats: the owner on the other host is gone. */
+const FOREIGN_STALE_MS = 4 * HEARTBEAT_MS;
 
 /** Lock files of this process, so a second acquisition in one process is refused too. */
 const heldHere = new Set<string>();
@@ -104,12 +111,15 @@ export function describeHolder(holder: LockHolder): string {
 
 function createHandle(dir: string, lockPath: string, holder: LockHolder): DataDirLock {
   let released = false;
+  const heartbeat = setInterval(() => touch(lockPath), HEARTBEAT_MS);
+  heartbeat.unref();
   return {
     dataDir: dir,
     holder,
     async release() {
       if (released) return;
       released = true;
+      clearInterval(heartbeat);
       heldHere.delete(lockPath);
       if (readLockFile(lockPath)?.nonce === holder.nonce) fs.rmSync(lockPath, { force: true });
     },
@@ -155,8 +165,8 @@ function readLockFile(lockPath: string): LockHolder | null {
 }
 
 function isHolderAlive(holder: LockHolder, lockPath: string): boolean {
-  // Another host (shared volume): its pids mean nothing here, so assume it is alive.
-  if (holder.hostname !== os.hostname()) return true;
+  // Another host: its pids mean nothing here; only the heartbeat tells.
+  if (holder.hostname !== os.hostname()) return (fileAgeMs(lockPath) ?? 0) <= FOREIGN_STALE_MS;
   if (holder.pid === process.pid) {
     // Our own pid: either this process holds it, or a previous incarnation (pid 1 in a restarted container).
     return heldHere.has(lockPath);
@@ -193,7 +203,7 @@ async function takeGuard(dir: string, guardPath: string): Promise<void> {
   const deadline = Date.now() + GUARD_WAIT_MS;
   for (;;) {
     if (linkNew(dir, guardPath, `${process.pid}\n`)) return;
-    const age = guardAgeMs(guardPath);
+    const age = fileAgeMs(guardPath);
     if (age !== null && age > GUARD_STALE_MS) {
       fs.rmSync(guardPath, { force: true });
       continue;
@@ -203,11 +213,20 @@ async function takeGuard(dir: string, guardPath: string): Promise<void> {
   }
 }
 
-function guardAgeMs(guardPath: string): number | null {
+function fileAgeMs(file: string): number | null {
   try {
-    return Date.now() - fs.statSync(guardPath).mtimeMs;
+    return Date.now() - fs.statSync(file).mtimeMs;
   } catch {
     return null;
+  }
+}
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // Gone or replaced: release and the next starter deal with it; a heartbeat must never throw.
   }
 }
 

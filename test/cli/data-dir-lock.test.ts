@@ -81,10 +81,16 @@ test("a live pid whose process started long after the record was written is a re
   await lock.release();
 });
 
-test("a record from another host is never judged stale from here", async () => {
+test("a record from another host is live while its heartbeat is fresh, and stale once the heartbeat stopped", async () => {
   const dataDir = dir();
   writeRecord(dataDir, { pid: await deadPid(), hostname: "some-other-host" });
+  // A dead pid proves nothing about another host.
   await expect(acquireDataDirLock(dataDir)).rejects.toThrow(/in use by a running gitlab-scim-bridge server \(pid \d+ on some-other-host/);
+  const longAgo = new Date(Date.now() - 10 * 60_000);
+  fs.utimesSync(lockFilePath(dataDir), longAgo, longAgo);
+  const lock = await acquireDataDirLock(dataDir);
+  expect(JSON.parse(fs.readFileSync(lockFilePath(dataDir), "utf8")).hostname).toBe(os.hostname());
+  await lock.release();
 });
 
 test("release leaves alone a lock that is no longer its own", async () => {
