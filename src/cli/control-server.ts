@@ -42,13 +42,14 @@ export async function startControlServer(opts: { dataDir: string; db: Database; 
   opts.logger.info({ socket: socketPath }, "control socket listening");
   return {
     socketPath,
+    // Lets a command already running finish (they are short) before the database is closed under it.
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
           fs.rmSync(socketPath, { force: true });
           resolve();
         });
-        server.closeAllConnections();
+        server.closeIdleConnections();
       }),
   };
 }
