@@ -90,20 +90,23 @@ export function stringLeaf(
   if (value.type !== "string") return undefined;
   const text = options.folded ? value.text.toLowerCase() : value.text;
   const mode = options.insensitive ? { mode: "insensitive" } : {};
+  // Prisma renders contains/startsWith/endsWith and insensitive equals as (I)LIKE without escaping
+  // the pattern: a `_` or `%` in a value would be a wildcard. Escape them (PostgreSQL's default escape is \).
+  const pattern = escapeLike(text);
   let condition: Where;
   switch (op) {
     case "eq":
     case "ne":
-      condition = { [column]: { equals: text, ...mode } };
+      condition = { [column]: options.insensitive ? { equals: pattern, ...mode } : { equals: text } };
       break;
     case "co":
-      condition = { [column]: { contains: text, ...mode } };
+      condition = { [column]: { contains: pattern, ...mode } };
       break;
     case "sw":
-      condition = { [column]: { startsWith: text, ...mode } };
+      condition = { [column]: { startsWith: pattern, ...mode } };
       break;
     case "ew":
-      condition = { [column]: { endsWith: text, ...mode } };
+      condition = { [column]: { endsWith: pattern, ...mode } };
       break;
     default:
       // Ordering comparisons on case-insensitive text without a folded column: evaluate in memory.
@@ -112,6 +115,10 @@ export function stringLeaf(
   }
   if (options.nullable) condition = notNull(column, condition);
   return op === "ne" ? { NOT: condition } : condition;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, "\\$&");
 }
 
 export function uuidLeaf(column: string, op: CompareOperator, value: FilterValue): Where | undefined {
