@@ -51,7 +51,7 @@ trap cleanup EXIT
 
 # start_server NAME: starts the bridge for one suite; sets BASE_URL (and DATA_DIR for the CLI).
 start_server() {
-  local name=$1 log=$WORK/$1.server.log
+  local name=$1 log=$WORK/$1.server.log store
   export DATA_DIR=$WORK/$name.data
   PORT=0 HOST=127.0.0.1 LOG_LEVEL=${CONFORMANCE_LOG_LEVEL:-info} node dist/src/main.js >"$log" 2>&1 &
   SERVER_PID=$!
@@ -72,7 +72,9 @@ start_server() {
     [ "$SECONDS" -lt "$deadline" ] || { echo "conformance: $BASE_URL/readyz not ready within 60 s" >&2; return 1; }
     sleep 0.2
   done
-  echo "conformance: bridge for $name at $BASE_URL (${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-PGlite in $DATA_DIR})"
+  # Never echo DATABASE_URL: it may carry a password.
+  if [ -n "${DATABASE_URL:-}" ]; then store="PostgreSQL from DATABASE_URL"; else store="PGlite in $DATA_DIR"; fi
+  echo "conformance: bridge for $name at $BASE_URL ($store)"
 }
 
 # create_token NAME: a new IdP connection through the CLI (the running server owns the database).
