@@ -99,3 +99,15 @@ describe("resource bodies", () => {
     expect(() => validateWithScimmy("User", body)).toThrow();
   });
 });
+
+describe("resource bodies: what is left alone", () => {
+  test("Generic POST /Users: an unknown extension object is neither split at its '2.0' nor listed in schemas", () => {
+    const custom = "urn:ietf:params:scim:schemas:extension:custom:2.0:User";
+    const body = normalizeResourceBody("User", { schemas: [USER, custom], userName: "u", [custom]: { badge: "7" } });
+    expect(body).toEqual({ schemas: [USER], userName: "u", [custom]: { badge: "7" } });
+  });
+
+  test("Generic POST /Users: a flattened name.givenName key joins the name object", () => {
+    expect(normalizeResourceBody("User", { userName: "u", name: { familyName: "F" }, "name.givenName": "G" })).toEqual({ schemas: [USER], userName: "u", name: { familyName: "F", givenName: "G" } });
+  });
+});

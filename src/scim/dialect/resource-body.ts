@@ -45,18 +45,12 @@ function shapeAttributes(type: ScimResourceType, body: JsonObject): JsonObject {
       }
       continue;
     }
+    // `name.givenName` or `urn:…:User:manager` as a body key: a flattened attribute path.
     const ref = splitAttributePath(type, key);
+    const target = ref.urn ? (extensions[ref.urn] ??= {}) : shaped;
     const shapedValue = shapeAttributeValue(type, ref, value);
-    if (ref.urn) {
-      const target = (extensions[ref.urn] ??= {});
-      if (ref.sub === undefined) target[ref.attribute] = shapedValue;
-      else target[ref.attribute] = { ...(isJsonObject(target[ref.attribute]) ? (target[ref.attribute] as JsonObject) : {}), [ref.sub]: shapedValue };
-    } else if (ref.sub !== undefined && key.includes(".")) {
-      // `name.givenName` as a body key: a flattened complex attribute.
-      shaped[ref.attribute] = { ...(isJsonObject(shaped[ref.attribute]) ? (shaped[ref.attribute] as JsonObject) : {}), [ref.sub]: shapedValue };
-    } else {
-      shaped[ref.attribute] = shapedValue;
-    }
+    if (ref.sub === undefined) target[ref.attribute] = shapedValue;
+    else target[ref.attribute] = { ...(isJsonObject(target[ref.attribute]) ? (target[ref.attribute] as JsonObject) : {}), [ref.sub]: shapedValue };
   }
   return { ...shaped, ...extensions };
 }

@@ -104,10 +104,10 @@ export function splitAttributePath(type: ScimResourceType, path: string): { urn?
   let rest = path;
   if (/^urn:/i.test(path)) {
     const known = [coreSchemaOf(type), ...Object.keys(schemaNames(type).extensions)].find((u) => path.toLowerCase().startsWith(`${u.toLowerCase()}:`));
-    if (known) {
-      urn = known === coreSchemaOf(type) ? undefined : known;
-      rest = path.slice(known.length + 1);
-    }
+    // An unknown schema's attribute: its URN has dots of its own ("2.0"), so do not split it.
+    if (!known) return { attribute: path };
+    urn = known === coreSchemaOf(type) ? undefined : known;
+    rest = path.slice(known.length + 1);
   }
   const table = attributesOf(type, urn);
   const [head, ...subs] = rest.split(".");
