@@ -12,6 +12,7 @@ import { recordAudit } from "../audit/audit";
 import type { Prisma, PrismaClient, ScimGroup } from "../generated/prisma/client";
 import { markDirty } from "../reconcile/mark-dirty";
 import type { GroupFields } from "./group-fields";
+import { membersOfGroups } from "./membership-reads";
 import { ProvisioningError } from "./provisioning-error";
 import type { WriteContext } from "./write-context";
 
@@ -30,26 +31,16 @@ export interface GroupRecord {
 type Db = PrismaClient;
 type Tx = Prisma.TransactionClient;
 
-const membersInclude = {
-  members: {
-    select: { user: { select: { id: true, userName: true, displayName: true } } },
-    orderBy: { createdAt: "asc" as const },
-  },
-};
-
-type RowWithMembers = ScimGroup & { members?: { user: GroupMemberRef }[] };
-
-function toRecord(row: RowWithMembers): GroupRecord {
-  const { members, ...plain } = row;
-  return { row: plain as ScimGroup, members: members?.map((m) => m.user) };
+/** Rows as records, with their members when asked (one join for all rows). */
+async function withMembers(db: Db | Tx, rows: ScimGroup[], load: boolean): Promise<GroupRecord[]> {
+  if (!load) return rows.map((row) => ({ row }));
+  const members = await membersOfGroups(db, rows.map((r) => r.id));
+  return rows.map((row) => ({ row, members: (members.get(row.id) ?? []).map(({ id, userName, displayName }) => ({ id, userName, displayName })) }));
 }
 
 export async function findGroup(db: Db | Tx, connectionId: string, id: string, options: { withMembers: boolean }): Promise<GroupRecord | null> {
-  const row = await db.scimGroup.findFirst({
-    where: { id, connectionId, deletedAt: null },
-    include: options.withMembers ? membersInclude : undefined,
-  });
-  return row ? toRecord(row) : null;
+  const row = await db.scimGroup.findFirst({ where: { id, connectionId, deletedAt: null } });
+  return row ? (await withMembers(db, [row], options.withMembers))[0] : null;
 }
 
 export interface GroupQuery {
@@ -71,9 +62,8 @@ export async function listGroups(db: Db, query: GroupQuery): Promise<GroupRecord
     orderBy: query.orderBy,
     skip: query.skip,
     take: query.take,
-    include: query.withMembers ? membersInclude : undefined,
   });
-  return rows.map(toRecord);
+  return withMembers(db, rows, query.withMembers);
 }
 
 export async function countGroups(db: Db, query: Pick<GroupQuery, "connectionId" | "where">): Promise<number> {

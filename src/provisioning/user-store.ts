@@ -10,6 +10,7 @@
 import { recordAudit } from "../audit/audit";
 import type { Prisma, PrismaClient, ScimUser } from "../generated/prisma/client";
 import { markDirty } from "../reconcile/mark-dirty";
+import { groupsOfUsers } from "./membership-reads";
 import { ProvisioningError } from "./provisioning-error";
 import { isUniqueViolation } from "./unique-violation";
 import type { UserFields } from "./user-fields";
@@ -27,28 +28,18 @@ export interface UserRecord {
 }
 
 type Db = PrismaClient;
+type Tx = Prisma.TransactionClient;
 
-const groupsInclude = {
-  memberships: {
-    where: { group: { deletedAt: null } },
-    select: { group: { select: { id: true, displayName: true } } },
-    orderBy: { groupId: "asc" as const },
-  },
-};
-
-type RowWithMemberships = ScimUser & { memberships?: { group: UserGroupRef }[] };
-
-function toRecord(row: RowWithMemberships): UserRecord {
-  const { memberships, ...plain } = row;
-  return { row: plain as ScimUser, groups: memberships?.map((m) => m.group) };
+/** Rows as records, with their groups when asked (one join for all rows). */
+async function withGroups(db: Db | Tx, rows: ScimUser[], load: boolean): Promise<UserRecord[]> {
+  if (!load) return rows.map((row) => ({ row }));
+  const groups = await groupsOfUsers(db, rows.map((r) => r.id));
+  return rows.map((row) => ({ row, groups: (groups.get(row.id) ?? []).map(({ id, displayName }) => ({ id, displayName })) }));
 }
 
 export async function findUser(db: Db, connectionId: string, id: string, options: { withGroups: boolean }): Promise<UserRecord | null> {
-  const row = await db.scimUser.findFirst({
-    where: { id, connectionId, deletedAt: null },
-    include: options.withGroups ? groupsInclude : undefined,
-  });
-  return row ? toRecord(row) : null;
+  const row = await db.scimUser.findFirst({ where: { id, connectionId, deletedAt: null } });
+  return row ? (await withGroups(db, [row], options.withGroups))[0] : null;
 }
 
 export interface UserQuery {
@@ -70,9 +61,8 @@ export async function listUsers(db: Db, query: UserQuery): Promise<UserRecord[]>
     orderBy: query.orderBy,
     skip: query.skip,
     take: query.take,
-    include: query.withGroups ? groupsInclude : undefined,
   });
-  return rows.map(toRecord);
+  return withGroups(db, rows, query.withGroups);
 }
 
 export async function countUsers(db: Db, query: Pick<UserQuery, "connectionId" | "where">): Promise<number> {
@@ -171,8 +161,8 @@ export async function replaceUser(
         details: { userName: fields.userName, externalId: fields.externalId, active: fields.active },
       });
       await markDirty(tx, { connectionId: ctx.connectionId, subjectType: "user", subjectId: id }, ctx.now);
-      const row = await tx.scimUser.findUniqueOrThrow({ where: { id }, include: groupsInclude });
-      return toRecord(row);
+      const row = await tx.scimUser.findUniqueOrThrow({ where: { id } });
+      return (await withGroups(tx, [row], true))[0];
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw userNameTaken(fields);
