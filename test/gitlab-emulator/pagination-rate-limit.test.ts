@@ -23,9 +23,9 @@ describe("contract §5 / §9.13 offset pagination headers", () => {
     expect(r.headers.get("x-total")).toBe("45");
     expect(r.headers.get("x-total-pages")).toBe("3");
     const link = r.headers.get("link")!;
-    expect(link).toContain(`<${h.emu.url}/api/v4/groups/${id}/members?per_page=20&page=2>; rel="next"`);
-    expect(link).toContain('page=1>; rel="first"');
-    expect(link).toContain('page=3>; rel="last"');
+    expect(link).toContain(`<${h.emu.url}/api/v4/groups/${id}/members?page=2&per_page=20>; rel="next"`);
+    expect(link).toContain('page=1&per_page=20>; rel="first"');
+    expect(link).toContain('page=3&per_page=20>; rel="last"');
     expect(link).not.toContain('rel="prev"');
   });
 

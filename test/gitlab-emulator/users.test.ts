@@ -3,7 +3,15 @@ import { useEmulator } from "./helpers";
 
 const h = useEmulator();
 
-const newUser = (extra: Record<string, unknown> = {}) => {
+interface NewUser {
+  email: string;
+  name: string;
+  username: string;
+  password?: string;
+  [param: string]: unknown;
+}
+
+const newUser = (extra: Record<string, unknown> = {}): NewUser => {
   const username = h.unique("new");
   return { email: `${username}@example.org`, name: `New ${username}`, username, password: "s3cret-pass", ...extra };
 };

@@ -10,7 +10,7 @@ import { ApiError, forbidden, unauthorized } from "./http/errors";
 import type { ScopeClass } from "./http/router";
 import type { Store } from "./state/store";
 import type { UserRecord } from "./state/types";
-import type { Clock } from "./clock";
+import { isoDate, type Clock } from "./clock";
 
 export interface Caller {
   user: UserRecord;
@@ -59,13 +59,14 @@ export function authenticate(token: string | null, store: Store, clock: Clock, b
   const pat = store.findTokenBySecret(token);
   if (pat) {
     if (pat.revoked) throw invalidToken("Token was revoked. You have to re-authorize from the user.");
-    if (pat.expiresAt !== null && pat.expiresAt <= now.toISOString().slice(0, 10)) {
+    if (pat.expiresAt !== null && pat.expiresAt <= isoDate(now)) {
       throw invalidToken("Token is expired. You can either do re-authorization or token refresh.");
     }
     const user = store.findUser(pat.userId);
     if (!user) throw unauthorized();
     assertAccountUsable(user, baseUrl);
-    pat.lastUsedAt = now.toISOString();
+    // GitLab's LastUsedService writes last_used_at at most every 10 minutes.
+    if (pat.lastUsedAt === null || now.getTime() - Date.parse(pat.lastUsedAt) > 600_000) pat.lastUsedAt = now.toISOString();
     return callerFor(user, pat.scopes, "personal_access_token", pat.id, store);
   }
   const oauth = store.oauthTokensByAccess.get(token);

@@ -8,7 +8,17 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** GitLab stores last_activity_on as a date. */
-export const isoDate = (d: Date) => d.toISOString().slice(0, 10);
-
 export const DAY_MS = 86_400_000;
+
+let memoDay = NaN;
+let memoText = "";
+
+/** GitLab stores last_activity_on as a date. Memoised per day: it runs on every authenticated request. */
+export function isoDate(d: Date): string {
+  const day = Math.floor(d.getTime() / DAY_MS);
+  if (day !== memoDay) {
+    memoDay = day;
+    memoText = d.toISOString().slice(0, 10);
+  }
+  return memoText;
+}

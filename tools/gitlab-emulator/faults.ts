@@ -41,6 +41,8 @@ const CANNED: Record<number, { contentType: string; text: string }> = {
   503: { contentType: "text/html; charset=utf-8", text: "<!DOCTYPE html><html><head><title>The server is temporarily unavailable (503)</title></head><body><h1>503</h1><h3>The server is temporarily unavailable.</h3></body></html>" },
 };
 
+const PASS: FaultAction = { kind: "pass", delayMs: 0 };
+
 /** mulberry32: tiny, seedable, good enough to spread faults. */
 function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -85,9 +87,12 @@ export function validateFaults(config: FaultConfig): FaultConfig {
 export class Faults {
   private config: FaultConfig = {};
   private random: () => number = Math.random;
+  /** False when nothing is configured, so that the common case costs one check. */
+  private active = false;
 
   set(config: FaultConfig): void {
     this.config = validateFaults(config);
+    this.active = Object.keys(config).some((k) => k !== "randomSeed" && k !== "script") || (this.config.script ?? []).length > 0;
     this.random = config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed);
   }
 
@@ -101,6 +106,7 @@ export class Faults {
 
   /** Decides the fate of one request; `route` is the matched OpenAPI pattern, if any. */
   decide(method: string, path: string, route: string | null): FaultAction {
+    if (!this.active) return PASS;
     const delayMs = this.latency();
     const script = this.config.script ?? [];
     const index = script.findIndex((s) => (!s.method || s.method.toUpperCase() === method) && (!s.route || s.route === route) && (!s.path || s.path === path));

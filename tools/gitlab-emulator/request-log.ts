@@ -4,6 +4,8 @@
  * Control calls under /-/emulator are not recorded.
  */
 
+export type { StoredRecord };
+
 export interface RequestRecord {
   seq: number;
   at: string;
@@ -19,14 +21,17 @@ export interface RequestRecord {
   fault?: "error" | "timeout" | "reset" | "scripted";
 }
 
+type StoredRecord = Omit<RequestRecord, "at"> & { atMs: number };
+
 export class RequestLog {
-  private entries: RequestRecord[] = [];
+  private entries: StoredRecord[] = [];
   private seq = 0;
 
   constructor(private readonly limit: number) {}
 
-  add(entry: Omit<RequestRecord, "seq">): RequestRecord {
-    const record = { seq: ++this.seq, ...entry };
+  /** Recording is on the hot path: it keeps the time as a number and formats it only when read. */
+  add(entry: Omit<StoredRecord, "seq">): StoredRecord {
+    const record: StoredRecord = { seq: ++this.seq, ...entry };
     this.entries.push(record);
     // Trim in batches so that recording stays O(1) per request under load.
     if (this.entries.length >= this.limit * 2) this.entries = this.entries.slice(-this.limit);
@@ -34,12 +39,15 @@ export class RequestLog {
   }
 
   list(filter: { since?: number; method?: string; pathPrefix?: string } = {}): RequestRecord[] {
-    return this.entries.slice(-this.limit).filter(
-      (e) =>
-        (filter.since === undefined || e.seq > filter.since) &&
-        (filter.method === undefined || e.method === filter.method.toUpperCase()) &&
-        (filter.pathPrefix === undefined || e.path.startsWith(filter.pathPrefix)),
-    );
+    return this.entries
+      .slice(-this.limit)
+      .filter(
+        (e) =>
+          (filter.since === undefined || e.seq > filter.since) &&
+          (filter.method === undefined || e.method === filter.method.toUpperCase()) &&
+          (filter.pathPrefix === undefined || e.path.startsWith(filter.pathPrefix)),
+      )
+      .map(({ atMs, ...rest }) => ({ ...rest, at: new Date(atMs).toISOString() }));
   }
 
   clear(): void {

@@ -14,7 +14,7 @@ import type { Store } from "./state/store";
 import type { Clock } from "./clock";
 import { isoDate } from "./clock";
 import type { JobQueue } from "./jobs";
-import type { RequestLog, RequestRecord } from "./request-log";
+import type { RequestLog, StoredRecord } from "./request-log";
 import type { Faults } from "./faults";
 import type { Throttle } from "./rate-limit";
 
@@ -58,10 +58,10 @@ export function createListener(deps: PipelineDeps) {
     }
     const match = deps.api.match(method, path);
     const record = deps.requests.add({
-      at: deps.clock.now().toISOString(),
+      atMs: deps.clock.now().getTime(),
       method,
       path,
-      query: Object.fromEntries(query),
+      query: q < 0 ? {} : Object.fromEntries(query),
       route: match ? match.route.openApiPath : null,
       body: undefined,
       userId: null,
@@ -85,7 +85,7 @@ export function createListener(deps: PipelineDeps) {
         res.end(fault.text);
         return;
       }
-      void handleApi(deps, req, res, method, path, query, match, record);
+      handleApi(deps, req, res, method, path, query, match, record);
     };
     if (fault.delayMs > 0) {
       const timer = setTimeout(() => {
@@ -99,36 +99,35 @@ export function createListener(deps: PipelineDeps) {
   };
 }
 
-async function handleApi(
-  deps: PipelineDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  method: string,
-  path: string,
-  query: URLSearchParams,
-  match: { route: CompiledRoute; params: Record<string, string> } | null,
-  record: RequestRecord,
-): Promise<void> {
-  let throttleHeaders: Record<string, string> = {};
-  const store = deps.store;
-  const baseUrl = deps.baseUrl();
+type Match = { route: CompiledRoute; params: Record<string, string> } | null;
+
+/**
+ * Authentication, throttle, access and scope run before the body is read (as in GitLab, where Rack and
+ * Grape's `before` come first); GET requests never wait for a body, keeping look-ups synchronous.
+ */
+function handleApi(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams, match: Match, record: StoredRecord): void {
+  const where = { method, path, route: match ? match.route.openApiPath : null };
+  let throttleHeaders: Record<string, string> | undefined;
+  const fail = (e: unknown) => {
+    const error = e instanceof ApiError ? e : logged(e);
+    send(deps, res, where, record, { status: error.status, body: error.body, headers: throttleHeaders ? { ...throttleHeaders, ...error.headers } : error.headers });
+  };
   try {
     if (!match) throw routeNotFound(); // contract §0.1: the catch-all answers {"error":"404 Not Found"}
     const { route } = match;
+    const store = deps.store;
+    const baseUrl = deps.baseUrl();
     let caller: Caller | null = null;
     if (route.access !== "own") {
+      const now = deps.clock.now();
       caller = authenticate(extractToken(req, query), store, deps.clock, baseUrl);
       if (caller) record.userId = caller.user.id;
       if (caller && store.settings.throttle.enabled) {
-        const verdict = deps.throttle.check(caller.user.id, store.settings.throttle, deps.clock.now().getTime());
+        const verdict = deps.throttle.check(caller.user.id, store.settings.throttle, now.getTime());
         throttleHeaders = verdict.headers;
         if (!verdict.allowed) {
           // contract §6 / §9.14: Rack::Attack answers plain text, not JSON.
-          send(deps, res, { method, path, route: route.openApiPath }, record, {
-            status: 429,
-            raw: { contentType: "text/plain", text: "Retry later\n" },
-            headers: throttleHeaders,
-          });
+          send(deps, res, where, record, { status: 429, raw: { contentType: "text/plain", text: "Retry later\n" }, headers: throttleHeaders });
           return;
         }
       }
@@ -137,25 +136,28 @@ async function handleApi(
       if (caller) {
         assertScope(caller, route.scope);
         // Addenda: a user's own API calls count as activity for the dormancy rule.
-        caller.user.lastActivityOn = isoDate(deps.clock.now());
+        caller.user.lastActivityOn = isoDate(now);
       }
     }
     const input = searchParamsToInput(query);
-    if (method !== "GET" && method !== "HEAD") {
-      const body = parseBody(await readBody(req), req.headers["content-type"]);
-      record.body = body;
-      Object.assign(input, body);
-    }
-    const ctx: Context = { req, method, path, query, input, pathParams: match.params, caller, store, clock: deps.clock, jobs: deps.jobs, baseUrl };
-    const reply = await route.handler(ctx);
-    send(deps, res, { method, path, route: route.openApiPath }, record, { ...reply, headers: { ...throttleHeaders, ...reply.headers } });
+    const run = () => {
+      const ctx: Context = { req, method, path, query, input, pathParams: match.params, caller, store, clock: deps.clock, jobs: deps.jobs, baseUrl };
+      const reply = route.handler(ctx);
+      send(deps, res, where, record, throttleHeaders ? { ...reply, headers: { ...throttleHeaders, ...reply.headers } } : reply);
+    };
+    if (method === "GET" || method === "HEAD") return run();
+    readBody(req).then((text) => {
+      try {
+        const body = parseBody(text, req.headers["content-type"]);
+        record.body = body;
+        Object.assign(input, body);
+        run();
+      } catch (e) {
+        fail(e);
+      }
+    }, fail);
   } catch (e) {
-    const error = e instanceof ApiError ? e : logged(e);
-    send(deps, res, { method, path, route: match ? match.route.openApiPath : null }, record, {
-      status: error.status,
-      body: error.body,
-      headers: { ...throttleHeaders, ...error.headers },
-    });
+    fail(e);
   }
 }
 
@@ -171,7 +173,7 @@ async function handleControl(deps: PipelineDeps, req: IncomingMessage, res: Serv
       req, method, path, query, input, pathParams: match.params, caller: null,
       store: deps.store, clock: deps.clock, jobs: deps.jobs, baseUrl: deps.baseUrl(),
     };
-    send(deps, res, where, null, await match.route.handler(ctx));
+    send(deps, res, where, null, match.route.handler(ctx));
   } catch (e) {
     const error = e instanceof ApiError ? e : logged(e);
     send(deps, res, where, null, { status: error.status, body: error.body, headers: error.headers });
@@ -187,7 +189,7 @@ function send(
   deps: PipelineDeps,
   res: ServerResponse,
   where: { method: string; path: string; route: string | null },
-  record: RequestRecord | null,
+  record: StoredRecord | null,
   reply: Reply,
 ): void {
   if (record) record.status = reply.status;
@@ -203,6 +205,8 @@ function send(
   }
   const headers: Record<string, string> = { ...reply.headers };
   if (contentType) headers["content-type"] = contentType;
+  // An explicit length spares chunked encoding.
+  headers["content-length"] = text === undefined ? "0" : String(Buffer.byteLength(text));
   res.writeHead(reply.status, headers);
   res.end(text);
   deps.onResponse?.({ ...where, status: reply.status, contentType, body: reply.raw ? reply.raw.text : reply.body });

@@ -29,10 +29,14 @@ export function readPageParams(ctx: Context): PageParams {
   return { page: positiveInt(ctx, "page", 1), perPage: Math.min(positiveInt(ctx, "per_page", 20), MAX_PER_PAGE) };
 }
 
-function pageUrl(ctx: Context, overrides: Record<string, string>): string {
-  const query = new URLSearchParams(ctx.query);
-  for (const [k, v] of Object.entries(overrides)) query.set(k, v);
-  return `${ctx.baseUrl}${ctx.path}?${query.toString()}`;
+/** The request URL without page/per_page, ready for `page=…&per_page=…` to be appended. */
+function linkPrefix(ctx: Context): string {
+  let rest = "";
+  for (const [k, v] of ctx.query) {
+    if (k === "page" || k === "per_page") continue;
+    rest += `${encodeURIComponent(k)}=${encodeURIComponent(v)}&`;
+  }
+  return `${ctx.baseUrl}${ctx.path}?${rest}`;
 }
 
 /** Answers one page of `rows` (already filtered and ordered) with the offset pagination headers. */
@@ -47,11 +51,13 @@ export function paginate<T>(ctx: Context, rows: readonly T[], render: (row: T) =
   const hasPrev = page > 1;
   const perPageText = String(perPage);
 
+  const prefix = linkPrefix(ctx);
+  const link = (n: number, rel: string) => `<${prefix}page=${n}&per_page=${perPageText}>; rel="${rel}"`;
   const links: string[] = [];
-  if (hasPrev) links.push(`<${pageUrl(ctx, { page: String(page - 1), per_page: perPageText })}>; rel="prev"`);
-  if (hasNext) links.push(`<${pageUrl(ctx, { page: String(page + 1), per_page: perPageText })}>; rel="next"`);
-  links.push(`<${pageUrl(ctx, { page: "1", per_page: perPageText })}>; rel="first"`);
-  if (counted) links.push(`<${pageUrl(ctx, { page: String(totalPages), per_page: perPageText })}>; rel="last"`);
+  if (hasPrev) links.push(link(page - 1, "prev"));
+  if (hasNext) links.push(link(page + 1, "next"));
+  links.push(link(1, "first"));
+  if (counted) links.push(link(totalPages, "last"));
 
   const headers: Record<string, string> = {
     "x-page": String(page),

@@ -48,7 +48,8 @@ export interface Reply {
   raw?: { contentType: string; text: string };
 }
 
-export type Handler = (ctx: Context) => Reply | Promise<Reply>;
+/** Handlers are synchronous: the state is in memory, and a sync path keeps lookups fast. */
+export type Handler = (ctx: Context) => Reply;
 
 export interface RouteDef {
   method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
