@@ -10,17 +10,17 @@
 import path from "node:path";
 import type { Config } from "../config";
 import { acquireDataDirLock, DataDirLockedError, describeHolder } from "../db/data-dir-lock";
-import { openDatabase, type Database } from "../db/database";
+import type { Database, DatabaseOptions } from "../db/database";
 import type { AnyCommand, JsonValue, OptionValues } from "./command";
 import { sendControlCommand, ControlUnreachableError } from "./control-client";
 import { controlSocketPath } from "./control-socket";
 import { CliError } from "./errors";
 
-const WAIT_FOR_OWNER_MS = 20_000;
+const WAIT_FOR_OWNER_MS = 60_000;
 const RETRY_MS = 50;
 
 export async function executeCommand(command: AnyCommand, values: OptionValues, config: Config): Promise<JsonValue> {
-  if (config.databaseUrl) return runWithDatabase(command, values, () => openDatabase({ databaseUrl: config.databaseUrl }), describeUrl(config.databaseUrl));
+  if (config.databaseUrl) return runWithDatabase(command, values, { databaseUrl: config.databaseUrl }, describeUrl(config.databaseUrl));
   const deadline = Date.now() + WAIT_FOR_OWNER_MS;
   for (;;) {
     let lock;
@@ -46,18 +46,20 @@ export async function executeCommand(command: AnyCommand, values: OptionValues, 
     }
     try {
       const pgliteDir = path.join(config.dataDir, "pglite");
-      return await runWithDatabase(command, values, () => openDatabase({ pgliteDir }), `embedded database ${pgliteDir}`);
+      return await runWithDatabase(command, values, { pgliteDir }, `embedded database ${pgliteDir}`);
     } finally {
       await lock.release();
     }
   }
 }
 
-async function runWithDatabase(command: AnyCommand, values: OptionValues, open: () => Promise<Database>, where: string): Promise<JsonValue> {
+async function runWithDatabase(command: AnyCommand, values: OptionValues, options: DatabaseOptions, where: string): Promise<JsonValue> {
   const args = command.parse(values);
+  // Loaded only here: a command sent to the server never needs the database drivers.
+  const { openDatabase } = await import("../db/database");
   let db: Database;
   try {
-    db = await open();
+    db = await openDatabase(options);
   } catch (error) {
     throw new CliError(1, `cannot open the ${where}: ${(error as Error).message}`);
   }

@@ -8,6 +8,9 @@ import path from "node:path";
 import { createPostgresDatabase, testServerUrl } from "../helpers/database";
 import { baseEnv, killAll, makeTempDir, parseJson, removeDir, runCli, startServer, type ServerProcess } from "./helpers/processes";
 
+// Each CLI call is a process start; on a busy two-core machine several add up to minutes.
+jest.setTimeout(180_000);
+
 const serverUrl = testServerUrl();
 
 if (!serverUrl) {
@@ -25,7 +28,7 @@ if (!serverUrl) {
       // A DATA_DIR is given on purpose: with DATABASE_URL nothing may lock it or open PGlite in it.
       env = baseEnv({ DATABASE_URL: database.url, DATA_DIR: path.join(tmp, "data") });
       server = await startServer(env);
-    }, 180_000);
+    }, 300_000);
 
     afterAll(async () => {
       await server?.stop();

@@ -25,6 +25,9 @@ interface TokenJson {
   revokedAt: string | null;
 }
 
+// Each CLI call is a process start; on a busy two-core machine several add up to minutes.
+jest.setTimeout(180_000);
+
 let tmp: string;
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
@@ -42,7 +45,7 @@ beforeAll(async () => {
   server = await startServer(env);
   // Created here, through the running server: the tests below all use this connection.
   entra = parseJson<CreatedConnectionJson>(await runCli(["connection", "create", "--name", "entra", "--idp", "entra", "--json"], env));
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await server?.stop();

@@ -8,6 +8,9 @@ import path from "node:path";
 import { acquireDataDirLock } from "../../src/db/data-dir-lock";
 import { baseEnv, deadPid, killAll, makeTempDir, parseJson, removeDir, runCli, runProcess, runServerToExit, startServer } from "./helpers/processes";
 
+// Each CLI call is a process start; on a busy two-core machine several add up to minutes.
+jest.setTimeout(180_000);
+
 let tmp: string;
 
 beforeAll(() => {
@@ -44,7 +47,7 @@ test("with no server, the CLI opens the database itself and leaves no lock or so
   }
   // A stopped server releases the directory too.
   expect(fs.readdirSync(dataDir).sort()).toEqual(["pglite"]);
-}, 180_000);
+}, 300_000);
 
 test("a stale lock left by a dead process is taken over by the CLI and by a server", async () => {
   const dataDir = freshDataDir("stale");
@@ -62,7 +65,7 @@ test("a stale lock left by a dead process is taken over by the CLI and by a serv
   const server = await startServer(env);
   expect(JSON.parse(fs.readFileSync(path.join(dataDir, "owner.lock"), "utf8"))).toMatchObject({ pid: server.pid, role: "server" });
   expect(await server.stop()).toBe(0);
-}, 180_000);
+}, 300_000);
 
 test("a server refuses to start while a CLI command holds DATA_DIR, naming its pid and the directory", async () => {
   const dataDir = freshDataDir("cli-holds");
@@ -77,7 +80,7 @@ test("a server refuses to start while a CLI command holds DATA_DIR, naming its p
     await lock.release();
   }
   expect(fs.existsSync(path.join(dataDir, "owner.lock"))).toBe(false);
-}, 120_000);
+}, 300_000);
 
 describe("usage errors: exit 2 and one sentence on stderr, before any database is opened", () => {
   const env = () => baseEnv({ DATA_DIR: freshDataDir("never-created") });

@@ -7,6 +7,9 @@ import path from "node:path";
 import { controlSocketPath } from "../../src/cli/control-socket";
 import { baseEnv, killAll, makeTempDir, parseJson, removeDir, runCli, startServer } from "./helpers/processes";
 
+// Each CLI call is a process start; on a busy two-core machine several add up to minutes.
+jest.setTimeout(180_000);
+
 let tmp: string;
 
 beforeAll(() => {
@@ -38,4 +41,4 @@ test("a DATA_DIR too deep for a socket path still gets a working, private contro
   } finally {
     await server.stop();
   }
-}, 180_000);
+}, 300_000);

@@ -29,11 +29,11 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<CliRun> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<CliRun> {
   return runProcess(process.execPath, [CLI_JS, ...args], env, timeoutMs);
 }
 
-export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000, cwd = ROOT): Promise<CliRun> {
+export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000, cwd = ROOT): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = track(spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] }));
     let stdout = "";
@@ -62,7 +62,7 @@ export interface ServerProcess {
 }
 
 /** Starts the built server and resolves once it logs "gitlab-scim-bridge listening". */
-export function startServer(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<ServerProcess> {
+export function startServer(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<ServerProcess> {
   const child = track(spawn(process.execPath, [SERVER_JS], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }));
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -96,7 +96,7 @@ export function startServer(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise
 }
 
 /** Runs the server expecting it to refuse to start; resolves with its exit code and output. */
-export function runServerToExit(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<CliRun> {
+export function runServerToExit(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<CliRun> {
   return runProcess(process.execPath, [SERVER_JS], env, timeoutMs);
 }
 
