@@ -6,6 +6,8 @@ import type { Prisma } from "../generated/prisma/client";
 
 export interface GroupFields {
   displayName: string;
+  /** lower(displayName), the indexed key for case-insensitive displayName filters. */
+  displayNameKey: string;
   externalId: string | null;
   /** The SCIM resource without id, meta and members. */
   resource: Prisma.InputJsonObject;
@@ -15,8 +17,10 @@ type Json = Record<string, unknown>;
 
 export function groupFieldsFrom(resource: Json): GroupFields {
   const { id: _id, meta: _meta, members: _members, ...kept } = resource;
+  const displayName = String(resource.displayName);
   return {
-    displayName: String(resource.displayName),
+    displayName,
+    displayNameKey: displayName.toLowerCase(),
     externalId: typeof resource.externalId === "string" && resource.externalId !== "" ? resource.externalId : null,
     resource: kept as Prisma.InputJsonObject,
   };

@@ -17,6 +17,8 @@ export interface UserFields {
   userNameKey: string;
   externalId: string | null;
   displayName: string | null;
+  /** lower(displayName), the indexed key for case-insensitive displayName filters. */
+  displayNameKey: string | null;
   givenName: string | null;
   familyName: string | null;
   active: boolean;
@@ -34,11 +36,13 @@ export function userFieldsFrom(resource: Json): UserFields {
   const name = (typeof resource.name === "object" && resource.name !== null ? resource.name : {}) as Json;
   const emails = Array.isArray(resource.emails) ? (resource.emails as Json[]) : [];
   const userName = String(resource.userName);
+  const displayName = text(resource.displayName);
   return {
     userName,
     userNameKey: userName.toLowerCase(),
     externalId: text(resource.externalId),
-    displayName: text(resource.displayName),
+    displayName,
+    displayNameKey: displayName?.toLowerCase() ?? null,
     givenName: text(name.givenName),
     familyName: text(name.familyName),
     // RFC 7643 §4.1.1 leaves the default to the provider; IdPs that omit `active` mean an active user.

@@ -29,7 +29,7 @@ export const groupLeaves: LeafTranslator = {
       case "externalId":
         return stringLeaf("externalId", op, value, { nullable: true });
       case "displayName":
-        return stringLeaf("displayName", op, value, { insensitive: true });
+        return stringLeaf("displayNameKey", op, value, { folded: true, nullable: true });
       case "meta.created":
         return dateLeaf("createdAt", op, value);
       case "meta.lastModified":

@@ -17,7 +17,7 @@ function userColumnLeaf(target: FilterLeafTarget): ((op: Parameters<LeafTranslat
     case "externalId":
       return (op, value) => stringLeaf("externalId", op, value, { nullable: true });
     case "displayName":
-      return (op, value) => stringLeaf("displayName", op, value, { insensitive: true, nullable: true });
+      return (op, value) => stringLeaf("displayNameKey", op, value, { folded: true, nullable: true });
     case "name.givenName":
       return (op, value) => stringLeaf("givenName", op, value, { insensitive: true, nullable: true });
     case "name.familyName":
@@ -40,7 +40,7 @@ const PRESENT_COLUMNS: Record<string, string | undefined> = {
   "meta.created": undefined,
   "meta.lastModified": undefined,
   externalId: "externalId",
-  displayName: "displayName",
+  displayName: "displayNameKey",
   "name.givenName": "givenName",
   "name.familyName": "familyName",
 };

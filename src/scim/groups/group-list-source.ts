@@ -7,14 +7,15 @@ import type { ListSource } from "../list/list-engine";
 import { groupCatalog, type ResolvedAttribute } from "../schema/attribute-catalog";
 import { groupResource } from "./group-resource";
 
-const NULLABLE = new Set(["externalId"]);
+const NULLABLE = new Set(["externalId", "displayName"]);
 
 type OrderBy = Prisma.ScimGroupOrderByWithRelationInput;
 
 const SORT_COLUMNS: Record<string, keyof OrderBy> = {
   id: "id",
   externalId: "externalId",
-  displayName: "displayName",
+  // Case-insensitive order, as displayName is caseExact false.
+  displayName: "displayNameKey",
   "meta.created": "createdAt",
   "meta.lastModified": "updatedAt",
 };

@@ -15,7 +15,8 @@ const SORT_COLUMNS: Record<string, keyof OrderBy> = {
   id: "id",
   userName: "userNameKey",
   externalId: "externalId",
-  displayName: "displayName",
+  // Case-insensitive order, as displayName is caseExact false.
+  displayName: "displayNameKey",
   "name.givenName": "givenName",
   "name.familyName": "familyName",
   active: "active",
