@@ -126,7 +126,7 @@ export async function replaceUser(
   ctx: WriteContext,
   id: string,
   fields: UserFields,
-  options: { expectedVersion?: number; action?: string },
+  options: { expectedVersion?: number; action?: string; emailsUnchanged?: boolean },
 ): Promise<UserRecord | null> {
   try {
     return await db.$transaction(async (tx) => {
@@ -151,8 +151,9 @@ export async function replaceUser(
         if (!current) return null;
         throw new ProvisioningError("versionMismatch", "The user was changed by another request", { currentVersion: current.version });
       }
-      await tx.scimUserEmail.deleteMany({ where: { userId: id } });
-      if (fields.emails.length > 0) await tx.scimUserEmail.createMany({ data: emailRows(ctx.connectionId, fields).map((e) => ({ ...e, userId: id })) });
+      // A PATCH that left emails alone (deactivation, the common case) skips rewriting them.
+      if (!options.emailsUnchanged) await tx.scimUserEmail.deleteMany({ where: { userId: id } });
+      if (!options.emailsUnchanged && fields.emails.length > 0) await tx.scimUserEmail.createMany({ data: emailRows(ctx.connectionId, fields).map((e) => ({ ...e, userId: id })) });
       await recordAudit(tx, {
         connectionId: ctx.connectionId,
         actor: ctx.actor,

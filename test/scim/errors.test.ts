@@ -110,3 +110,19 @@ test("RFC 6750 §3 a revoked token is 401", async () => {
   expectScimError(res, 401);
   expect(res.headers["www-authenticate"]).toContain("invalid_token");
 });
+
+test("RFC 7644 §3.12 an unexpected failure is a generic 500 (never a 404 or 400), its cause kept out of the body", async () => {
+  const broken = await startTestBridge();
+  try {
+    const client = scimClient(broken);
+    const created = await createUser(client, "soon.broken");
+    // Break the store underneath the running bridge: the membership join now fails in SQL.
+    await broken.db.sql.exec('ALTER TABLE "ScimGroupMember" RENAME TO "ScimGroupMemberGone"');
+    const res = await client("get", `/Users/${created.id}`);
+    expectScimError(res, 500);
+    expect(res.body.detail).toBe("Internal server error");
+    expect(res.text).not.toMatch(/ScimGroupMember|relation|SQL/i);
+  } finally {
+    await broken.close();
+  }
+});

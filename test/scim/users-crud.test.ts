@@ -110,3 +110,25 @@ test("RFC 7643 §4.1 users show their groups, read-only", async () => {
   expect(put.status).toBe(200);
   expect(put.body.groups).toHaveLength(1);
 });
+
+test("RFC 7644 §3.5.2 PATCH of an email value moves the indexed email lookup with it (Entra value path)", async () => {
+  const user = await createUser(scim, "henry", { emails: [{ value: "henry@old.example", type: "work", primary: true }] });
+  const res = await scim("patch", `/Users/${user.id}`, {
+    schemas: [PATCH_OP],
+    Operations: [{ op: "Replace", path: 'emails[type eq "work"].value', value: "henry@new.example" }],
+  });
+  expect(res.status).toBe(200);
+  const find = async (email: string) =>
+    (await scim("get", `/Users?filter=${encodeURIComponent(`emails[type eq "work"].value eq "${email}"`)}`)).body.Resources.map((r: { id: string }) => r.id);
+  expect(await find("henry@new.example")).toEqual([user.id]);
+  expect(await find("henry@old.example")).toEqual([]);
+  // A deactivation leaves the emails (and their index rows) as they were.
+  await scim("patch", `/Users/${user.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] });
+  expect(await find("henry@new.example")).toEqual([user.id]);
+});
+
+test("RFC 7643 §4.1 a user created without `active` is shown active", async () => {
+  const res = await scim("post", "/Users", { schemas: [USER_SCHEMA], userName: "no.active.sent" });
+  expect(res.status).toBe(201);
+  expect(res.body.active).toBe(true);
+});

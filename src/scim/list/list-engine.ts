@@ -10,7 +10,7 @@ import { bindFilter } from "../filter/filter-binding";
 import type { Filter } from "../filter/filter";
 import { matchesFilter, valuesAt } from "../filter/filter-evaluator";
 import { parseFilter } from "../filter/filter-syntax";
-import { invalidFilter } from "../errors";
+import { invalidValue } from "../errors";
 import type { ResolvedAttribute, ResourceCatalog } from "../schema/attribute-catalog";
 import type { ListRequest } from "./list-request";
 
@@ -39,7 +39,7 @@ export function bindListFilter(expression: string | undefined, catalog: Resource
 export async function listResources<W, O, R>(source: ListSource<W, O, R>, request: ListRequest, withRelation: boolean, filter: Filter | undefined): Promise<ListResult> {
   const { where, residual } = source.split(filter);
   const sortBy = request.sortBy === undefined ? undefined : source.catalog.resolve(request.sortBy.replace(/\[.*\]/, ""));
-  if (request.sortBy !== undefined && !sortBy) throw invalidFilter(`sortBy "${request.sortBy}" is not an attribute of ${source.catalog.resourceType}`);
+  if (request.sortBy !== undefined && !sortBy) throw invalidValue(`sortBy "${request.sortBy}" is not an attribute of ${source.catalog.resourceType}`);
   const descending = request.sortOrder === "descending";
   const orderBy = source.orderBy(sortBy, descending);
   const skip = request.startIndex - 1;

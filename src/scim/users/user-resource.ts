@@ -8,7 +8,8 @@ type Json = Record<string, unknown>;
 export function userResource(record: UserRecord, base: string): Json {
   const { row } = record;
   const { schemas, ...attributes } = row.resource as Json;
-  const resource: Json = { schemas: schemas ?? [USER_SCHEMA], id: row.id, ...attributes };
+  // `active` always goes out (Okta reads it on every user); an IdP that never sent it means active.
+  const resource: Json = { schemas: schemas ?? [USER_SCHEMA], id: row.id, ...attributes, active: row.active };
   if (record.groups && record.groups.length > 0) {
     resource.groups = record.groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${base}/Groups/${g.id}`, type: "direct" }));
   }

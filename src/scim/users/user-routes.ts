@@ -96,7 +96,11 @@ export function userRoutes({ config, db }: AppDeps): Router {
         const record =
           patched === patchable
             ? await findUser(db.prisma, scope.connectionId, id, { withGroups: true })
-            : await replaceUser(db.prisma, scope.write, id, userFieldsFrom(patched), { expectedVersion: current.row.version, action: "scim.user.patched" });
+            : await replaceUser(db.prisma, scope.write, id, userFieldsFrom(patched), {
+                expectedVersion: current.row.version,
+                action: "scim.user.patched",
+                emailsUnchanged: JSON.stringify(patchable.emails) === JSON.stringify(patched.emails),
+              });
         if (!record) throw notFound(`User ${id} not found`);
         answer(res, 200, record, scope.base, projectionOf(req));
         return;
