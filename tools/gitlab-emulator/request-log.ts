@@ -21,7 +21,7 @@ export interface RequestRecord {
   fault?: "error" | "timeout" | "reset" | "scripted";
 }
 
-type StoredRecord = Omit<RequestRecord, "at"> & { atMs: number };
+type StoredRecord = Omit<RequestRecord, "at" | "query"> & { atMs: number; rawQuery: string };
 
 export class RequestLog {
   private entries: StoredRecord[] = [];
@@ -29,7 +29,7 @@ export class RequestLog {
 
   constructor(private readonly limit: number) {}
 
-  /** Recording is on the hot path: it keeps the time as a number and formats it only when read. */
+  /** Recording is on the hot path: it keeps the time and query raw and formats them only when read. */
   add(entry: Omit<StoredRecord, "seq">): StoredRecord {
     const record: StoredRecord = { seq: ++this.seq, ...entry };
     this.entries.push(record);
@@ -47,7 +47,7 @@ export class RequestLog {
           (filter.method === undefined || e.method === filter.method.toUpperCase()) &&
           (filter.pathPrefix === undefined || e.path.startsWith(filter.pathPrefix)),
       )
-      .map(({ atMs, ...rest }) => ({ ...rest, at: new Date(atMs).toISOString() }));
+      .map(({ atMs, rawQuery, ...rest }) => ({ ...rest, query: Object.fromEntries(new URLSearchParams(rawQuery)), at: new Date(atMs).toISOString() }));
   }
 
   clear(): void {

@@ -61,7 +61,7 @@ export function createListener(deps: PipelineDeps) {
       atMs: deps.clock.now().getTime(),
       method,
       path,
-      query: q < 0 ? {} : Object.fromEntries(query),
+      rawQuery: q < 0 ? "" : url.slice(q + 1),
       route: match ? match.route.openApiPath : null,
       body: undefined,
       userId: null,
@@ -101,17 +101,36 @@ export function createListener(deps: PipelineDeps) {
 
 type Match = { route: CompiledRoute; params: Record<string, string> } | null;
 
+interface ApiCall {
+  deps: PipelineDeps;
+  req: IncomingMessage;
+  res: ServerResponse;
+  where: { method: string; path: string; route: string | null };
+  record: StoredRecord;
+  throttleHeaders?: Record<string, string>;
+}
+
+function fail(call: ApiCall, e: unknown): void {
+  const error = e instanceof ApiError ? e : logged(e);
+  const headers = call.throttleHeaders ? { ...call.throttleHeaders, ...error.headers } : error.headers;
+  send(call.deps, call.res, call.where, call.record, { status: error.status, body: error.body, headers });
+}
+
+function run(call: ApiCall, route: CompiledRoute, ctx: Context): void {
+  try {
+    const reply = route.handler(ctx);
+    send(call.deps, call.res, call.where, call.record, call.throttleHeaders ? { ...reply, headers: { ...call.throttleHeaders, ...reply.headers } } : reply);
+  } catch (e) {
+    fail(call, e);
+  }
+}
+
 /**
  * Authentication, throttle, access and scope run before the body is read (as in GitLab, where Rack and
  * Grape's `before` come first); GET requests never wait for a body, keeping look-ups synchronous.
  */
 function handleApi(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams, match: Match, record: StoredRecord): void {
-  const where = { method, path, route: match ? match.route.openApiPath : null };
-  let throttleHeaders: Record<string, string> | undefined;
-  const fail = (e: unknown) => {
-    const error = e instanceof ApiError ? e : logged(e);
-    send(deps, res, where, record, { status: error.status, body: error.body, headers: throttleHeaders ? { ...throttleHeaders, ...error.headers } : error.headers });
-  };
+  const call: ApiCall = { deps, req, res, where: { method, path, route: match ? match.route.openApiPath : null }, record };
   try {
     if (!match) throw routeNotFound(); // contract §0.1: the catch-all answers {"error":"404 Not Found"}
     const { route } = match;
@@ -124,10 +143,10 @@ function handleApi(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse
       if (caller) record.userId = caller.user.id;
       if (caller && store.settings.throttle.enabled) {
         const verdict = deps.throttle.check(caller.user.id, store.settings.throttle, now.getTime());
-        throttleHeaders = verdict.headers;
+        call.throttleHeaders = verdict.headers;
         if (!verdict.allowed) {
           // contract §6 / §9.14: Rack::Attack answers plain text, not JSON.
-          send(deps, res, where, record, { status: 429, raw: { contentType: "text/plain", text: "Retry later\n" }, headers: throttleHeaders });
+          send(deps, res, call.where, record, { status: 429, raw: { contentType: "text/plain", text: "Retry later\n" }, headers: verdict.headers });
           return;
         }
       }
@@ -140,24 +159,23 @@ function handleApi(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse
       }
     }
     const input = searchParamsToInput(query);
-    const run = () => {
-      const ctx: Context = { req, method, path, query, input, pathParams: match.params, caller, store, clock: deps.clock, jobs: deps.jobs, baseUrl };
-      const reply = route.handler(ctx);
-      send(deps, res, where, record, throttleHeaders ? { ...reply, headers: { ...throttleHeaders, ...reply.headers } } : reply);
-    };
-    if (method === "GET" || method === "HEAD") return run();
-    readBody(req).then((text) => {
-      try {
-        const body = parseBody(text, req.headers["content-type"]);
-        record.body = body;
-        Object.assign(input, body);
-        run();
-      } catch (e) {
-        fail(e);
-      }
-    }, fail);
+    const ctx: Context = { req, method, path, query, input, pathParams: match.params, caller, store, clock: deps.clock, jobs: deps.jobs, baseUrl };
+    if (method === "GET" || method === "HEAD") return run(call, route, ctx);
+    readBody(req).then(
+      (text) => {
+        try {
+          const body = parseBody(text, req.headers["content-type"]);
+          record.body = body;
+          Object.assign(input, body);
+        } catch (e) {
+          return fail(call, e);
+        }
+        run(call, route, ctx);
+      },
+      (e) => fail(call, e),
+    );
   } catch (e) {
-    fail(e);
+    fail(call, e);
   }
 }
 

@@ -60,36 +60,38 @@ function coerce(type: ParamType, raw: unknown): unknown {
   }
 }
 
+/** Declared names per spec object, computed once: readParams runs on every request. */
+const declared = new WeakMap<object, string[]>();
+
 export function readParams<S extends Record<string, ParamSpec>>(input: ParamInput, specs: S, rules: ParamRules = {}): ParamsOf<S> {
-  const errors: string[] = [];
+  // Errors are reported in declaration order, as Grape does; the loop only visits what was sent.
+  const errors: [order: number, text: string][] = [];
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(specs)) {
+  let names = declared.get(specs);
+  if (!names) declared.set(specs, (names = Object.keys(specs)));
+  for (const name in input) {
+    const spec = specs[name];
     const raw = input[name];
-    if (!present(raw)) {
-      if (spec.required) errors.push(`${name} is missing`);
-      continue;
-    }
+    if (spec === undefined || !present(raw)) continue;
     const value = coerce(spec.type, raw);
-    if (value === undefined) {
-      errors.push(`${name} is invalid`);
-      continue;
-    }
-    if (spec.values && !spec.values.includes(value as string | number)) {
-      errors.push(`${name} does not have a valid value`);
-      continue;
-    }
-    out[name] = value;
+    if (value === undefined) errors.push([names.indexOf(name), `${name} is invalid`]);
+    else if (spec.values && !spec.values.includes(value as string | number)) errors.push([names.indexOf(name), `${name} does not have a valid value`]);
+    else out[name] = value;
   }
+  for (let i = 0; i < names.length; i++) {
+    if (specs[names[i]].required && !present(input[names[i]])) errors.push([i, `${names[i]} is missing`]);
+  }
+  const texts = errors.length ? errors.sort((a, b) => a[0] - b[0]).map(([, text]) => text) : [];
   for (const group of rules.mutuallyExclusive ?? []) {
-    if (group.filter((n) => present(input[n])).length > 1) errors.push(`${group.join(", ")} are mutually exclusive`);
+    if (group.filter((n) => present(input[n])).length > 1) texts.push(`${group.join(", ")} are mutually exclusive`);
   }
   for (const group of rules.allOrNone ?? []) {
     const given = group.filter((n) => present(input[n])).length;
-    if (given > 0 && given < group.length) errors.push(`${group.join(", ")} provide all or none of parameters`);
+    if (given > 0 && given < group.length) texts.push(`${group.join(", ")} provide all or none of parameters`);
   }
   for (const group of rules.atLeastOne ?? []) {
-    if (!group.some((n) => present(input[n]))) errors.push(`${group.join(", ")} are missing, at least one parameter must be provided`);
+    if (!group.some((n) => present(input[n]))) texts.push(`${group.join(", ")} are missing, at least one parameter must be provided`);
   }
-  if (errors.length) throw paramError(errors.join(", "));
+  if (texts.length) throw paramError(texts.join(", "));
   return out as ParamsOf<S>;
 }
