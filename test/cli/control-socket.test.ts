@@ -95,8 +95,8 @@ test("option values are parsed again on the server side: a usage error comes bac
 });
 
 test("an unexpected failure is a generic message; its cause goes to the log only", async () => {
-  const broken = await createTestDatabase();
-  await broken.db.close(); // every query on it now fails in a way no command expects
+  // A real database without the schema: every query fails in a way no command expects.
+  const broken = await createTestDatabase({ skipMigrations: true });
   const brokenDir = path.join(tmp, "broken");
   const brokenLock = await acquireDataDirLock(brokenDir);
   const brokenControl = await startControlServer({ dataDir: brokenDir, db: broken.db, logger });
@@ -105,8 +105,11 @@ test("an unexpected failure is a generic message; its cause goes to the log only
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('gitlab-scim-bridge: the server failed to run "connection list" because of an unexpected error; its log has the cause\n');
     expect(logged).toMatch(/"command":"connection list".*"msg":"control command failed"/);
+    expect(logged).toMatch(/Connection` does not exist/); // the cause, in the log only
+    expect(run.stderr).not.toMatch(/does not exist/);
   } finally {
     await brokenControl.close();
+    await broken.close();
     await brokenLock.release();
   }
 });
