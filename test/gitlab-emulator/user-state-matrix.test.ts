@@ -180,3 +180,27 @@ describe("contract §1.4 what happens to a moderated user's things", () => {
     expect((await h.call("GET", "/api/v4/user", { token: user.token })).status).toBe(200);
   });
 });
+
+describe("contract §9 checklist lines on the state machine", () => {
+  test("contract §9.4 actions answer 201 true; already blocked / deactivated answer 201 null; unblocking an active user 201 false (inferred)", async () => {
+    const user = h.user();
+    expect(await h.call("POST", `/api/v4/users/${user.id}/block`)).toMatchObject({ status: 201, body: true });
+    expect(await h.call("POST", `/api/v4/users/${user.id}/block`)).toMatchObject({ status: 201, body: null });
+    const dormant = h.user({ state: "deactivated" });
+    expect(await h.call("POST", `/api/v4/users/${dormant.id}/deactivate`)).toMatchObject({ status: 201, body: null });
+    const active = h.user();
+    const r = await h.call("POST", `/api/v4/users/${active.id}/unblock`);
+    expect(r).toMatchObject({ status: 201, body: false });
+    expect(r.text).toBe("false");
+  });
+
+  test("contract §9.6 unblocking a deactivated user is 403; activating a blocked user is 403; banning needs an active user", async () => {
+    const deactivated = h.user({ state: "deactivated" });
+    expect((await h.call("POST", `/api/v4/users/${deactivated.id}/unblock`)).status).toBe(403);
+    const blocked = h.user({ state: "blocked" });
+    expect((await h.call("POST", `/api/v4/users/${blocked.id}/activate`)).status).toBe(403);
+    expect((await h.call("POST", `/api/v4/users/${blocked.id}/ban`)).status).toBe(403);
+    const active = h.user();
+    expect(await h.call("POST", `/api/v4/users/${active.id}/ban`)).toMatchObject({ status: 201, body: true });
+  });
+});
