@@ -46,23 +46,21 @@ const PRESENT_COLUMNS: Record<string, string | undefined> = {
 };
 
 /** Inside `emails[...]`: the ScimUserEmail columns. */
-function emailLeaves(connectionId: string): LeafTranslator {
-  return {
-    none: never("valueKey"),
-    compare(target, op, value) {
-      if (target.def.name === "value") return stringLeaf("valueKey", op, value, { folded: true });
-      if (target.def.name === "type") return stringLeaf("type", op, value, { insensitive: true, nullable: true });
-      if (target.def.name === "primary") return booleanLeaf("primary", op, value);
-      return undefined;
-    },
-    present(target) {
-      if (target.def.name === "value") return TRUE;
-      if (target.def.name === "type") return presentLeaf("type");
-      return undefined;
-    },
-    any: () => undefined,
-  };
-}
+const emailLeaves: LeafTranslator = {
+  none: never("valueKey"),
+  compare(target, op, value) {
+    if (target.def.name === "value") return stringLeaf("valueKey", op, value, { folded: true });
+    if (target.def.name === "type") return stringLeaf("type", op, value, { insensitive: true, nullable: true });
+    if (target.def.name === "primary") return booleanLeaf("primary", op, value);
+    return undefined;
+  },
+  present(target) {
+    if (target.def.name === "value") return TRUE;
+    if (target.def.name === "type") return presentLeaf("type");
+    return undefined;
+  },
+  any: () => undefined,
+};
 
 /** Inside `groups[...]`: memberships, by group id. */
 const membershipLeaves: LeafTranslator = {
@@ -73,7 +71,6 @@ const membershipLeaves: LeafTranslator = {
 };
 
 export function userLeaves(connectionId: string): LeafTranslator {
-  const emails = emailLeaves(connectionId);
   return {
     none: never("id"),
     compare(target, op, value) {
@@ -91,7 +88,7 @@ export function userLeaves(connectionId: string): LeafTranslator {
       const name = filter.attribute.top.name;
       if (filter.attribute.jsonPath.length !== 1) return undefined;
       if (name === "emails") {
-        const inner = translateFilter(filter.filter, emails);
+        const inner = translateFilter(filter.filter, emailLeaves);
         // connectionId in the sub-query lets PostgreSQL use the (connectionId, valueKey) index.
         return inner && { emails: { some: { AND: [{ connectionId }, inner] } } };
       }
