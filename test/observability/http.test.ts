@@ -15,6 +15,8 @@ interface Running {
   url: string;
   logs: CapturedLogs;
   testDb: TestDatabase;
+  /** Closes the database under the running server (once). */
+  closeDatabase(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,10 +31,13 @@ async function startApp(): Promise<Running> {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   let closed = false;
+  let databaseClosed: Promise<void> | undefined;
+  const closeDatabase = () => (databaseClosed ??= testDb.close());
   return {
     url: `http://127.0.0.1:${port}`,
     logs,
     testDb,
+    closeDatabase,
     async close() {
       if (closed) return;
       closed = true;
@@ -40,7 +45,7 @@ async function startApp(): Promise<Running> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await testDb.close();
+      await closeDatabase();
     },
   };
 }
@@ -72,7 +77,7 @@ describe("health endpoints", () => {
     const broken = await startApp();
     try {
       // Closes the client (and on PostgreSQL drops the database): nothing answers any more.
-      await broken.testDb.close();
+      await broken.closeDatabase();
       const ready = await fetch(`${broken.url}/readyz`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ status: "unavailable", database: broken.testDb.db.kind });
