@@ -11,11 +11,14 @@ import { openDatabase, type Database } from "./db/database";
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./db/data-dir-lock";
 import { startControlServer, type ControlServer } from "./cli/control-server";
 import { createLogger, type Logger } from "./observability/logger";
+import { startBundledGitLab, type GitLabTarget } from "./gitlab/target";
 
 export interface RunningBridge {
   server: Server;
   url: string;
   db: Database;
+  /** The GitLab this bridge talks to: GITLAB_URL, or the bundled emulator when that is unset. */
+  gitlab: GitLabTarget;
   stop(): Promise<void>;
 }
 
@@ -24,25 +27,29 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let lock: DataDirLock | undefined;
   let db: Database | undefined;
   let control: ControlServer | undefined;
+  let gitlab: GitLabTarget | undefined;
   try {
     if (!config.databaseUrl) lock = await acquireDataDirLock(config.dataDir);
     db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pglite") });
     if (db.appliedMigrations.length) logger.info({ migrations: db.appliedMigrations }, "database migrated");
     if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });
+    gitlab = config.gitlabUrl ? { url: config.gitlabUrl, token: config.gitlabToken!, emulated: false, close: async () => undefined } : await startBundledGitLab(logger);
     const app = createApp({ config, db, logger });
     const server = await listen(app, config);
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
     logger.info({ url, database: db.kind }, "gitlab-scim-bridge listening");
-    const opened = { db, lock, control };
+    const opened = { db, lock, control, gitlab };
     return {
       server,
       url,
       db,
+      gitlab,
       stop: () => stopBridge(server, opened, config.shutdownGraceMs, logger),
     };
   } catch (error) {
+    await gitlab?.close();
     await control?.close();
     await db?.close();
     await lock?.release();
@@ -72,7 +79,7 @@ function trackInFlight(server: Server): void {
 /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes the rest. */
 async function stopBridge(
   server: Server,
-  opened: { db: Database; lock?: DataDirLock; control?: ControlServer },
+  opened: { db: Database; lock?: DataDirLock; control?: ControlServer; gitlab: GitLabTarget },
   graceMs: number,
   logger: Logger,
 ): Promise<void> {
@@ -94,6 +101,7 @@ async function stopBridge(
   await closed;
   clearTimeout(grace);
   await opened.control?.close();
+  await opened.gitlab.close();
   await opened.db.close();
   await opened.lock?.release();
   logger.info("gitlab-scim-bridge stopped");
