@@ -1,10 +1,12 @@
 /**
  * Operator actions on a connection's bearer tokens: issue another, list, revoke. Each change is
  * committed with its audit event. Listings carry the display prefix only, never the token or its hash.
- * A revocation takes effect on the next request: authentication reads revokedAt every time, uncached.
+ * A revocation takes effect on the next request: it reaches the database and this process's token
+ * cache (token-cache.ts) before the command returns.
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { recordAudit } from "../audit/audit";
+import { tokenCacheOf } from "./token-cache";
 import { ConnectionError, requireConnectionByName } from "./connections";
 import { issueToken, type IssuedToken } from "./tokens";
 
@@ -53,7 +55,7 @@ export async function revokeConnectionToken(
 ): Promise<RevokedToken> {
   if (!UUID.test(input.tokenId)) throw new ConnectionError(`--token-id must be a token id as shown by \`token list\`, got "${input.tokenId}"`);
   const now = input.now ?? new Date();
-  return prisma.$transaction(async (tx) => {
+  const result = await prisma.$transaction(async (tx) => {
     const connection = await requireConnectionByName(tx, input.connectionName);
     // Scoped by connection: an id of another connection's token is "not found", not revocable from here.
     const token = await tx.apiToken.findFirst({ where: { id: input.tokenId, connectionId: connection.id }, select: SUMMARY });
@@ -63,4 +65,7 @@ export async function revokeConnectionToken(
     await recordAudit(tx, { connectionId: connection.id, actor: input.actor, action: "token.revoked", subjectType: "token", subjectId: token.id, details: { prefix: token.prefix } });
     return { ...revoked, changed: true };
   });
+  // After the commit: a cached verification must not outlive the revocation.
+  tokenCacheOf(prisma).forgetToken(result.id);
+  return result;
 }

@@ -3,10 +3,12 @@
  * SHA-256 is stored. Tokens have 256 bits of entropy, so a fast unsalted hash is safe and lets us find
  * the row by an indexed lookup; the final comparison is constant-time all the same.
  * States: active → revoked (revokedAt set). lastUsedAt is refreshed at most once a minute per token,
- * so a burst of SCIM calls does not turn into a burst of writes.
+ * so a burst of SCIM calls does not turn into a burst of writes; on the embedded database verified
+ * tokens are also kept in memory (token-cache.ts).
  */
 import crypto from "node:crypto";
 import type { PrismaClient } from "../generated/prisma/client";
+import type { VerifiedTokenCache } from "./token-cache";
 
 export const TOKEN_PREFIX = "gsb_";
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -46,18 +48,56 @@ export interface VerifiedToken {
   connection: { id: string; name: string; idp: string };
 }
 
-/** Returns the token's connection, or null for an unknown or revoked token. */
-export async function findActiveToken(db: TokenStore, presented: string, now: Date = new Date()): Promise<VerifiedToken | null> {
+interface TokenRow {
+  id: string;
+  tokenHash: string;
+  prefix: string;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  connectionId: string;
+  connectionName: string;
+  idp: string;
+}
+
+/** One round trip: the token and its connection. */
+async function readToken(prisma: PrismaClient, hash: string): Promise<TokenRow | undefined> {
+  const rows = await prisma.$queryRaw<TokenRow[]>`
+    SELECT t."id", t."tokenHash", t."prefix", t."revokedAt", t."lastUsedAt", c."id" AS "connectionId", c."name" AS "connectionName", c."idp"
+    FROM "ApiToken" t JOIN "Connection" c ON c."id" = t."connectionId"
+    WHERE t."tokenHash" = ${hash}`;
+  return rows[0];
+}
+
+/**
+ * Returns the token's connection, or null for an unknown or revoked token. With a cache (embedded
+ * database only, see token-cache.ts) a verified token is answered from memory.
+ */
+export async function findActiveToken(
+  prisma: PrismaClient,
+  presented: string,
+  options: { now?: Date; cache?: VerifiedTokenCache } = {},
+): Promise<VerifiedToken | null> {
   if (!presented.startsWith(TOKEN_PREFIX) || presented.length > 200) return null;
+  const now = options.now ?? new Date();
   const hash = hashToken(presented);
-  const row = await db.apiToken.findUnique({
-    where: { tokenHash: hash },
-    include: { connection: { select: { id: true, name: true, idp: true } } },
-  });
+  const cached = options.cache?.get(hash);
+  if (cached) {
+    if (now.getTime() - cached.lastUsedWrittenAt > LAST_USED_RESOLUTION_MS) {
+      cached.lastUsedWrittenAt = now.getTime();
+      await prisma.apiToken.update({ where: { id: cached.tokenId }, data: { lastUsedAt: now } });
+    }
+    return { tokenId: cached.tokenId, prefix: cached.prefix, connection: cached.connection };
+  }
+  const generation = options.cache?.begin();
+  const row = await readToken(prisma, hash);
   if (!row || row.revokedAt) return null;
   if (!crypto.timingSafeEqual(Buffer.from(row.tokenHash, "hex"), Buffer.from(hash, "hex"))) return null;
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+  let lastUsedWrittenAt = row.lastUsedAt?.getTime() ?? 0;
+  if (now.getTime() - lastUsedWrittenAt > LAST_USED_RESOLUTION_MS) {
+    await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+    lastUsedWrittenAt = now.getTime();
   }
-  return { tokenId: row.id, prefix: row.prefix, connection: row.connection };
+  const verified = { tokenId: row.id, prefix: row.prefix, connection: { id: row.connectionId, name: row.connectionName, idp: row.idp } };
+  options.cache?.fill(hash, { ...verified, lastUsedWrittenAt }, generation!);
+  return verified;
 }

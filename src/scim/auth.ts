@@ -6,6 +6,7 @@
 import type { RequestHandler } from "express";
 import { Passport } from "passport";
 import { Strategy as BearerStrategy } from "passport-http-bearer";
+import { tokenCacheOf } from "../connections/token-cache";
 import { findActiveToken } from "../connections/tokens";
 import type { Database } from "../db/database";
 import { ScimError } from "./errors";
@@ -16,10 +17,12 @@ const REALM = 'Bearer realm="SCIM"';
 export function scimAuthenticate(db: Database): RequestHandler {
   // A private passport instance: admin sign-in registers its own strategies elsewhere.
   const passport = new Passport();
+  // Only the embedded database sees every revocation in this process (see token-cache.ts).
+  const cache = db.kind === "pglite" ? tokenCacheOf(db.prisma) : undefined;
   passport.use(
     "scim-bearer",
     new BearerStrategy((token, done) => {
-      findActiveToken(db.prisma, token).then((found) => {
+      findActiveToken(db.prisma, token, { cache }).then((found) => {
         if (!found) return done(null, false);
         const principal: ScimPrincipal = {
           connectionId: found.connection.id,

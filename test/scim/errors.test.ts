@@ -2,6 +2,7 @@
  * RFC 7644 §3.12 errors: every rejected request is a SCIM error body with the right status and
  * scimType, and leaves the store exactly as it was.
  */
+import { revokeConnectionToken } from "../../src/connections/token-admin";
 import request from "supertest";
 import { startTestBridge, type TestBridge } from "../helpers/bridge";
 import { createGroup, createUser, ERROR_SCHEMA, PATCH_OP, scimClient, snapshotStore, userBody, type ScimClient } from "./scim-client";
@@ -105,7 +106,9 @@ test("RFC 6750 §3 a revoked token is 401", async () => {
   const extra = await bridge.addConnection("revoked-conn");
   const client = scimClient(bridge, extra.token);
   expect((await client("get", "/Users")).status).toBe(200);
-  await bridge.db.prisma.apiToken.updateMany({ where: { connectionId: extra.id }, data: { revokedAt: new Date() } });
+  // Through the operator's revocation (what `token revoke` runs), which also clears the token cache.
+  const { id: tokenId } = await bridge.db.prisma.apiToken.findFirstOrThrow({ where: { connectionId: extra.id } });
+  await revokeConnectionToken(bridge.db.prisma, { connectionName: "revoked-conn", tokenId, actor: "test" });
   const res = await client("get", "/Users");
   expectScimError(res, 401);
   expect(res.headers["www-authenticate"]).toContain("invalid_token");
