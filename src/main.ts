@@ -8,6 +8,7 @@ import path from "node:path";
 import { createApp } from "./app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
+import { startPGliteMaintenance, type Maintenance } from "./db/pglite-maintenance";
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./db/data-dir-lock";
 import { startControlServer, type ControlServer } from "./cli/control-server";
 import { createLogger, type Logger } from "./observability/logger";
@@ -28,10 +29,12 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let db: Database | undefined;
   let control: ControlServer | undefined;
   let gitlab: GitLabTarget | undefined;
+  let maintenance: Maintenance | undefined;
   try {
     if (!config.databaseUrl) lock = await acquireDataDirLock(config.dataDir);
     db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pglite") });
     if (db.appliedMigrations.length) logger.info({ migrations: db.appliedMigrations }, "database migrated");
+    if (db.kind === "pglite") maintenance = startPGliteMaintenance(db, logger);
     if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });
     gitlab = config.gitlabUrl ? { url: config.gitlabUrl, token: config.gitlabToken!, emulated: false, close: async () => undefined } : await startBundledGitLab(logger);
     const app = createApp({ config, db, logger });
@@ -40,7 +43,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
     logger.info({ url, database: db.kind }, "gitlab-scim-bridge listening");
-    const opened = { db, lock, control, gitlab };
+    const opened = { db, lock, control, gitlab, maintenance };
     return {
       server,
       url,
@@ -51,6 +54,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   } catch (error) {
     await gitlab?.close();
     await control?.close();
+    await maintenance?.stop();
     await db?.close();
     await lock?.release();
     throw error;
@@ -79,7 +83,7 @@ function trackInFlight(server: Server): void {
 /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes the rest. */
 async function stopBridge(
   server: Server,
-  opened: { db: Database; lock?: DataDirLock; control?: ControlServer; gitlab: GitLabTarget },
+  opened: { db: Database; lock?: DataDirLock; control?: ControlServer; gitlab: GitLabTarget; maintenance?: Maintenance },
   graceMs: number,
   logger: Logger,
 ): Promise<void> {
@@ -102,6 +106,7 @@ async function stopBridge(
   clearTimeout(grace);
   await opened.control?.close();
   await opened.gitlab.close();
+  await opened.maintenance?.stop();
   await opened.db.close();
   await opened.lock?.release();
   logger.info("gitlab-scim-bridge stopped");

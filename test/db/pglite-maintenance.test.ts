@@ -1,0 +1,43 @@
+/**
+ * The embedded database gets planner statistics the way autovacuum would give them (PGlite has no
+ * autovacuum): at start, and for any table changed by more than 50 rows + 10% since its last ANALYZE.
+ */
+import pino from "pino";
+import { startPGliteMaintenance } from "../../src/db/pglite-maintenance";
+import { createTestDatabase, testServerUrl, type TestDatabase } from "../helpers/database";
+
+// PostgreSQL runs its own autovacuum, which may analyze first and make this check racy: PGlite only.
+const pgliteOnly = testServerUrl() ? test.skip : test;
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+});
+afterAll(() => testDb.close());
+
+const reltuples = async (table: string) =>
+  Number((await testDb.db.sql.query<{ reltuples: number }>(`SELECT reltuples FROM pg_class WHERE relname = $1`, [table]))[0].reltuples);
+
+async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, deadlineMs = 20_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+pgliteOnly("(PGlite only) a table changed beyond autovacuum's analyze threshold is analyzed; a quiet one is not", async () => {
+  const maintenance = startPGliteMaintenance(testDb.db, pino({ level: "silent" }), 3_600_000);
+  try {
+    const connection = await testDb.db.prisma.connection.create({ data: { name: "stats", idp: "generic" } });
+    await testDb.db.prisma.auditEvent.createMany({ data: Array.from({ length: 500 }, (_, i) => ({ connectionId: connection.id, actor: "test", action: `bulk.${i}` })) });
+    // Statistics counters reach pg_stat with a delay: check until the change is seen.
+    const analyzed = await eventually(() => maintenance.check(), (tables) => tables.includes("AuditEvent"));
+    expect(analyzed).toContain("AuditEvent");
+    expect(analyzed).not.toContain("ScimGroupMember");
+    expect(await reltuples("AuditEvent")).toBeGreaterThanOrEqual(500);
+  } finally {
+    await maintenance.stop();
+  }
+});
