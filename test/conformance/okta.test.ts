@@ -4,7 +4,6 @@
  * groups by full PUT (AIW apps) or pathless PATCH (OIN apps), never DELETEs users. Each test provisions
  * what it needs with unique names; exact counts use a connection of their own.
  */
-import crypto from "node:crypto";
 import { startTestBridge, type TestBridge } from "../helpers/bridge";
 import {
   GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA, expectListResponse, expectPatchSucceeded, expectScimError, filterQuery, scimClient,

@@ -8,14 +8,12 @@ import type { AppDeps } from "../../app";
 import { diffMembers, groupFieldsFrom, memberIdsOf } from "../../provisioning/group-fields";
 import { createGroup, deleteGroup, findGroup, updateGroup, type GroupRecord } from "../../provisioning/group-store";
 import { notFound } from "../errors";
-import { etagOf, ifNoneMatchHits, requireIfMatch } from "../http/etag";
+import { requireIfMatch } from "../http/etag";
 import { requestScope } from "../http/request-scope";
 import { requireResourceId } from "../http/resource-id";
-import { sendScim } from "../http/send";
-import { bindListFilter, listResources } from "../list/list-engine";
+import { replyList, replyResource, repliedNotModified } from "../http/resource-reply";
 import { readListRequest, readSearchRequest, type ListRequest, type Projection } from "../list/list-request";
-import { listResponse } from "../list/list-response";
-import { projectionIncludes, projectResource } from "../list/projection";
+import { projectionIncludes } from "../list/projection";
 import { groupCatalog } from "../schema/attribute-catalog";
 import { applyPatch, validateResourceBody } from "../schema/validate";
 import { groupListSource } from "./group-list-source";
@@ -26,18 +24,11 @@ export function groupRoutes({ config, db }: AppDeps): Router {
 
   async function list(req: Request, res: Response, request: ListRequest) {
     const scope = requestScope(req, config);
-    const filter = bindListFilter(request.filter, groupCatalog);
-    const withMembers = projectionIncludes(request, groupCatalog, "members");
-    const result = await listResources(groupListSource(db, scope.connectionId, scope.base), request, withMembers, filter);
-    const resources = result.resources.map((r) => projectResource(r, request, groupCatalog));
-    sendScim(res, 200, listResponse(result.totalResults, request.startIndex, resources));
+    await replyList(res, request, groupListSource(db, scope.connectionId, scope.base), "members");
   }
 
-  function answer(res: Response, status: number, record: GroupRecord, base: string, projection: Projection) {
-    const resource = groupResource(record, base);
-    res.setHeader("ETag", etagOf(record.row.version));
-    if (status === 201) res.setHeader("Location", (resource.meta as { location: string }).location);
-    sendScim(res, status, projectResource(resource, projection, groupCatalog));
+  function answer(res: Response, status: 200 | 201, record: GroupRecord, base: string, projection: Projection) {
+    replyResource(res, status, groupResource(record, base), record.row.version, projection, groupCatalog);
   }
 
   const projectionOf = (req: Request): Projection => readListRequest(req.query as Record<string, unknown>, config);
@@ -60,11 +51,7 @@ export function groupRoutes({ config, db }: AppDeps): Router {
     // Entra reads groups with excludedAttributes=members: then members are not loaded at all.
     const record = await findGroup(db.prisma, scope.connectionId, id, { withMembers: projectionIncludes(projection, groupCatalog, "members") });
     if (!record) throw notFound(`Group ${id} not found`);
-    if (ifNoneMatchHits(req, record.row.version)) {
-      res.status(304).setHeader("ETag", etagOf(record.row.version));
-      res.end();
-      return;
-    }
+    if (repliedNotModified(req, res, record.row.version)) return;
     answer(res, 200, record, scope.base, projection);
   });
 

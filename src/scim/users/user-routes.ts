@@ -8,14 +8,12 @@ import { userFieldsFrom } from "../../provisioning/user-fields";
 import { createUser, deleteUser, findUser, replaceUser, type UserRecord } from "../../provisioning/user-store";
 import { ProvisioningError } from "../../provisioning/provisioning-error";
 import { notFound } from "../errors";
-import { etagOf, ifNoneMatchHits, requireIfMatch } from "../http/etag";
+import { requireIfMatch } from "../http/etag";
 import { requestScope } from "../http/request-scope";
 import { requireResourceId } from "../http/resource-id";
-import { sendScim } from "../http/send";
-import { bindListFilter, listResources } from "../list/list-engine";
+import { replyList, replyResource, repliedNotModified } from "../http/resource-reply";
 import { readListRequest, readSearchRequest, type ListRequest, type Projection } from "../list/list-request";
-import { listResponse } from "../list/list-response";
-import { projectionIncludes, projectResource } from "../list/projection";
+import { projectionIncludes } from "../list/projection";
 import { userCatalog } from "../schema/attribute-catalog";
 import { applyPatch, validateResourceBody } from "../schema/validate";
 import { userListSource } from "./user-list-source";
@@ -29,18 +27,11 @@ export function userRoutes({ config, db }: AppDeps): Router {
 
   async function list(req: Request, res: Response, request: ListRequest) {
     const scope = requestScope(req, config);
-    const filter = bindListFilter(request.filter, userCatalog);
-    const withGroups = projectionIncludes(request, userCatalog, "groups");
-    const result = await listResources(userListSource(db, scope.connectionId, scope.base), request, withGroups, filter);
-    const resources = result.resources.map((r) => projectResource(r, request, userCatalog));
-    sendScim(res, 200, listResponse(result.totalResults, request.startIndex, resources));
+    await replyList(res, request, userListSource(db, scope.connectionId, scope.base), "groups");
   }
 
-  function answer(res: Response, status: number, record: UserRecord, base: string, projection: Projection) {
-    const resource = userResource(record, base);
-    res.setHeader("ETag", etagOf(record.row.version));
-    if (status === 201) res.setHeader("Location", (resource.meta as { location: string }).location);
-    sendScim(res, status, projectResource(resource, projection, userCatalog));
+  function answer(res: Response, status: 200 | 201, record: UserRecord, base: string, projection: Projection) {
+    replyResource(res, status, userResource(record, base), record.row.version, projection, userCatalog);
   }
 
   const projectionOf = (req: Request): Projection => readListRequest(req.query as Record<string, unknown>, config);
@@ -62,11 +53,7 @@ export function userRoutes({ config, db }: AppDeps): Router {
     const id = requireResourceId(req.params.id, "User");
     const record = await findUser(db.prisma, scope.connectionId, id, { withGroups: projectionIncludes(projection, userCatalog, "groups") });
     if (!record) throw notFound(`User ${id} not found`);
-    if (ifNoneMatchHits(req, record.row.version)) {
-      res.status(304).setHeader("ETag", etagOf(record.row.version));
-      res.end();
-      return;
-    }
+    if (repliedNotModified(req, res, record.row.version)) return;
     answer(res, 200, record, scope.base, projection);
   });
 
