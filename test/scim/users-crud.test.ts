@@ -122,9 +122,12 @@ test("RFC 7644 §3.5.2 PATCH of an email value moves the indexed email lookup wi
     (await scim("get", `/Users?filter=${encodeURIComponent(`emails[type eq "work"].value eq "${email}"`)}`)).body.Resources.map((r: { id: string }) => r.id);
   expect(await find("henry@new.example")).toEqual([user.id]);
   expect(await find("henry@old.example")).toEqual([]);
-  // A deactivation leaves the emails (and their index rows) as they were.
+  // A deactivation leaves the emails (and their index rows, the very same rows) as they were.
+  const emailRows = () => bridge.db.prisma.scimUserEmail.findMany({ where: { userId: user.id }, orderBy: { id: "asc" } });
+  const before = await emailRows();
   await scim("patch", `/Users/${user.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] });
   expect(await find("henry@new.example")).toEqual([user.id]);
+  expect(await emailRows()).toEqual(before);
 });
 
 test("RFC 7643 §4.1 a user created without `active` is shown active", async () => {

@@ -4,7 +4,7 @@
  */
 import { Router, type Request, type Response } from "express";
 import type { AppDeps } from "../../app";
-import { userFieldsFrom } from "../../provisioning/user-fields";
+import { sameEmailRows, userFieldsFrom } from "../../provisioning/user-fields";
 import { createUser, deleteUser, findUser, replaceUser, type UserRecord } from "../../provisioning/user-store";
 import { ProvisioningError } from "../../provisioning/provisioning-error";
 import { notFound } from "../errors";
@@ -86,7 +86,8 @@ export function userRoutes({ config, db }: AppDeps): Router {
             : await replaceUser(db.prisma, scope.write, id, userFieldsFrom(patched), {
                 expectedVersion: current.row.version,
                 action: "scim.user.patched",
-                emailsUnchanged: JSON.stringify(patchable.emails) === JSON.stringify(patched.emails),
+                // Compared as stored rows: scimmy re-serialises untouched emails with other key order.
+                emailsUnchanged: sameEmailRows(userFieldsFrom(patchable).emails, userFieldsFrom(patched).emails),
               });
         if (!record) throw notFound(`User ${id} not found`);
         answer(res, 200, record, scope.base, projectionOf(req));
