@@ -77,6 +77,12 @@ function emailRows(connectionId: string, fields: UserFields) {
   return fields.emails.map((e) => ({ ...e, connectionId }));
 }
 
+/** The ScimUser columns that come from the SCIM resource (create and replace write the same ones). */
+function userColumns(fields: UserFields) {
+  const { userName, userNameKey, externalId, displayName, displayNameKey, givenName, familyName, active, resource } = fields;
+  return { userName, userNameKey, externalId, displayName, displayNameKey, givenName, familyName, active, resource };
+}
+
 export async function createUser(db: Db, ctx: WriteContext, fields: UserFields): Promise<UserRecord> {
   try {
     const row = await db.$transaction(async (tx) => {
@@ -84,15 +90,7 @@ export async function createUser(db: Db, ctx: WriteContext, fields: UserFields):
       const created = await tx.scimUser.create({
         data: {
           connectionId: ctx.connectionId,
-          userName: fields.userName,
-          userNameKey: fields.userNameKey,
-          externalId: fields.externalId,
-          displayName: fields.displayName,
-          displayNameKey: fields.displayNameKey,
-          givenName: fields.givenName,
-          familyName: fields.familyName,
-          active: fields.active,
-          resource: fields.resource,
+          ...userColumns(fields),
           createdAt: ctx.now,
           updatedAt: ctx.now,
           emails: { create: fields.emails.map((e) => ({ ...e, connectionId: ctx.connectionId })) },
@@ -133,15 +131,7 @@ export async function replaceUser(
       const updated = await tx.scimUser.updateMany({
         where: { id, connectionId: ctx.connectionId, deletedAt: null, ...(options.expectedVersion !== undefined ? { version: options.expectedVersion } : {}) },
         data: {
-          userName: fields.userName,
-          userNameKey: fields.userNameKey,
-          externalId: fields.externalId,
-          displayName: fields.displayName,
-          displayNameKey: fields.displayNameKey,
-          givenName: fields.givenName,
-          familyName: fields.familyName,
-          active: fields.active,
-          resource: fields.resource,
+          ...userColumns(fields),
           version: { increment: 1 },
           updatedAt: ctx.now,
         },
