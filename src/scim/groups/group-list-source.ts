@@ -3,15 +3,16 @@ import type { Database } from "../../db/database";
 import type { Prisma } from "../../generated/prisma/client";
 import { countGroups, listGroups, type GroupRecord } from "../../provisioning/group-store";
 import { splitGroupFilter } from "../filter/group-where";
+import { databaseOrder } from "../list/database-order";
 import type { ListSource } from "../list/list-engine";
-import { groupCatalog, type ResolvedAttribute } from "../schema/attribute-catalog";
+import { groupCatalog } from "../schema/attribute-catalog";
 import { groupResource } from "./group-resource";
 
 const NULLABLE = new Set(["externalId", "displayName"]);
 
 type OrderBy = Prisma.ScimGroupOrderByWithRelationInput;
 
-const SORT_COLUMNS: Record<string, keyof OrderBy> = {
+const SORT_COLUMNS: Record<string, keyof OrderBy & string> = {
   id: "id",
   externalId: "externalId",
   // Case-insensitive order, as displayName is caseExact false.
@@ -24,15 +25,7 @@ export function groupListSource(db: Database, connectionId: string, base: string
   return {
     catalog: groupCatalog,
     split: (filter) => splitGroupFilter(filter),
-    orderBy(sortBy: ResolvedAttribute | undefined, descending: boolean) {
-      const direction = descending ? "desc" : "asc";
-      if (!sortBy) return [{ createdAt: "asc" }, { id: "asc" }];
-      const column = SORT_COLUMNS[sortBy.canonical];
-      if (!column) return undefined;
-      // Prisma accepts `nulls` only on optional columns.
-      const order = NULLABLE.has(sortBy.canonical) ? { sort: direction, nulls: "last" } : direction;
-      return [{ [column]: order } as OrderBy, { id: direction }];
-    },
+    orderBy: databaseOrder<OrderBy>(SORT_COLUMNS, NULLABLE),
     fetch: (q) => listGroups(db.prisma, { connectionId, where: q.where, orderBy: q.orderBy, skip: q.skip, take: q.take, withMembers: q.withRelation }),
     count: (where) => countGroups(db.prisma, { connectionId, where }),
     toResource: (record) => groupResource(record, base),
