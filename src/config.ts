@@ -11,6 +11,8 @@ export interface Config {
   /** PostgreSQL URL; unset means embedded PGlite under dataDir. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /** PostgreSQL shared_buffers of the embedded database (e.g. "16MB"): most of its memory footprint. */
+  readonly pgliteSharedBuffers: string;
   readonly gitlabUrl: string | undefined;
   readonly gitlabToken: string | undefined;
   readonly publicUrl: string | undefined;
@@ -60,6 +62,13 @@ function readOptional(env: Env, name: string): string | undefined {
   return raw === undefined || raw === "" ? undefined : raw;
 }
 
+function readMemorySize(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^[1-9]\d*(kB|MB|GB)$/.test(raw)) throw new ConfigError(`${name} must be a size such as 16MB (a whole number with kB, MB or GB), got "${raw}"`);
+  return raw;
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -76,6 +85,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || "0.0.0.0",
     databaseUrl: readUrl(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     dataDir: path.resolve(env.DATA_DIR || "data"),
+    pgliteSharedBuffers: readMemorySize(env, "PGLITE_SHARED_BUFFERS", "16MB"),
     gitlabUrl: readUrl(env, "GITLAB_URL", ["http:", "https:"]),
     gitlabToken: readOptional(env, "GITLAB_TOKEN"),
     publicUrl: readUrl(env, "PUBLIC_URL", ["http:", "https:"]),

@@ -32,7 +32,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let maintenance: Maintenance | undefined;
   try {
     if (!config.databaseUrl) lock = await acquireDataDirLock(config.dataDir);
-    db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pglite") });
+    db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pglite"), pgliteSharedBuffers: config.pgliteSharedBuffers });
     if (db.appliedMigrations.length) logger.info({ migrations: db.appliedMigrations }, "database migrated");
     if (db.kind === "pglite") maintenance = startPGliteMaintenance(db, logger);
     if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });

@@ -46,7 +46,7 @@ export async function executeCommand(command: AnyCommand, values: OptionValues, 
     }
     try {
       const pgliteDir = path.join(config.dataDir, "pglite");
-      return await runWithDatabase(command, values, { pgliteDir }, `embedded database ${pgliteDir}`);
+      return await runWithDatabase(command, values, { pgliteDir, pgliteSharedBuffers: config.pgliteSharedBuffers }, `embedded database ${pgliteDir}`);
     } finally {
       await lock.release();
     }

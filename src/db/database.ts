@@ -32,12 +32,14 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   /** PGlite data directory; "memory" keeps everything in memory (tests). */
   pgliteDir?: string;
+  /** PGlite's shared_buffers (PostgreSQL's default, 128MB, stays resident in the process). */
+  pgliteSharedBuffers?: string;
   /** Skip applying migrations (schema checks that want an empty database). */
   skipMigrations?: boolean;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const opened = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPGlite(options.pgliteDir ?? "memory");
+  const opened = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPGlite(options.pgliteDir ?? "memory", options.pgliteSharedBuffers);
   try {
     const appliedMigrations = options.skipMigrations
       ? []
@@ -66,13 +68,16 @@ interface OpenedDriver {
   close(): Promise<void>;
 }
 
-async function openPGlite(dir: string): Promise<OpenedDriver> {
+async function openPGlite(dir: string, sharedBuffers?: string): Promise<OpenedDriver> {
+  // PGlite's buffer pool lives in the process's WebAssembly memory, which never shrinks; the files
+  // behind it are still cached by the operating system, so a small pool costs little speed.
+  const startParams = sharedBuffers ? [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`] : undefined;
   let client: PGlite;
   if (dir === "memory") {
-    client = new PGlite();
+    client = new PGlite({ startParams });
   } else {
     fs.mkdirSync(path.dirname(dir), { recursive: true });
-    client = new PGlite(dir);
+    client = new PGlite(dir, { startParams });
   }
   await client.waitReady;
   return {

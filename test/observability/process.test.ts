@@ -140,6 +140,7 @@ describe("configuration errors stop the process with a sentence naming the varia
     ["DATABASE_URL", { DATABASE_URL: "mysql://localhost/db" }, /DATABASE_URL must use postgres: or postgresql:/],
     ["GITLAB_TOKEN", { GITLAB_URL: "https://gitlab.example.com" }, /GITLAB_TOKEN is required when GITLAB_URL is set/],
     ["LOG_LEVEL", { LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
+    ["PGLITE_SHARED_BUFFERS", { PGLITE_SHARED_BUFFERS: "lots" }, /PGLITE_SHARED_BUFFERS must be a size such as 16MB/],
   ])("%s: %j → exit 2", (_name, env, message) => {
     const dataDir = newDataDir();
     const result = spawnSync(process.execPath, [MAIN], {
