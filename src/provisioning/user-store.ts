@@ -93,7 +93,7 @@ export async function createUser(db: Db, ctx: WriteContext, fields: UserFields):
           ...userColumns(fields),
           createdAt: ctx.now,
           updatedAt: ctx.now,
-          emails: { create: fields.emails.map((e) => ({ ...e, connectionId: ctx.connectionId })) },
+          emails: { create: emailRows(ctx.connectionId, fields) },
         },
       });
       await recordAudit(tx, {
