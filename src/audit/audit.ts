@@ -2,6 +2,7 @@
  * Append-only audit events. Written in the same transaction as the change they describe, so the
  * record and the change are committed together or not at all.
  */
+import type { SqlParams } from "../db/sql-params";
 import type { Prisma } from "../generated/prisma/client";
 
 export interface AuditEntry {
@@ -30,4 +31,15 @@ export async function recordAudit(tx: AuditWriter, entry: AuditEntry): Promise<v
       details: entry.details ?? {},
     },
   });
+}
+
+/**
+ * The same event as one INSERT … SELECT of a single-statement write: one event per row of `source`
+ * (a CTE of the written rows), whose "id" is the subject. Driver-direct writes use it so that the
+ * change and its audit event stay one atomic statement.
+ */
+export function auditInsertSql(p: SqlParams, source: string, entry: Omit<AuditEntry, "subjectId"> & { at: Date }): string {
+  return `INSERT INTO "AuditEvent" ("at", "connectionId", "actor", "action", "subjectType", "subjectId", "requestId", "details")
+    SELECT ${p.timestamp(entry.at)}, ${p.add(entry.connectionId ?? null)}::uuid, ${p.add(entry.actor)}, ${p.add(entry.action)}, ${p.add(entry.subjectType ?? null)}, s."id"::text, ${p.add(entry.requestId ?? null)}, ${p.json(entry.details ?? {})}
+    FROM ${source} s`;
 }

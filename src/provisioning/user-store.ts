@@ -7,9 +7,12 @@
  * States of a user row: live (deletedAt NULL, userNameKey = lower(userName)) → tombstone (deletedAt
  * set, userNameKey NULL so the name can be reused; kept for deprovisioning, invisible over SCIM).
  */
-import { recordAudit } from "../audit/audit";
+import crypto from "node:crypto";
+import { auditInsertSql, recordAudit } from "../audit/audit";
+import type { Database } from "../db/database";
+import { SqlParams } from "../db/sql-params";
 import type { Prisma, PrismaClient, ScimUser } from "../generated/prisma/client";
-import { markDirty } from "../reconcile/mark-dirty";
+import { markDirty, markDirtySql } from "../reconcile/mark-dirty";
 import { groupsOfUsers } from "./membership-reads";
 import { ProvisioningError } from "./provisioning-error";
 import { isUniqueViolation } from "./unique-violation";
@@ -30,6 +33,23 @@ export interface UserRecord {
 type Db = PrismaClient;
 type Tx = Prisma.TransactionClient;
 
+/*
+ * The IdP's hot paths (a user read, a create, a replace or PATCH) run driver-direct, one statement
+ * each: a write is one statement of data-modifying CTEs (row, emails, audit event, reconcile mark),
+ * atomic without an interactive transaction; a read brings the user's groups along as JSON.
+ */
+
+/** A user's live groups as a JSON array, ordered by group id (the order groupsOfUsers gives). */
+const GROUPS_OF_U = `COALESCE((SELECT json_agg(json_build_object('id', g."id", 'displayName', g."displayName") ORDER BY g."id")
+    FROM "ScimGroupMember" m JOIN "ScimGroup" g ON g."id" = m."groupId"
+    WHERE m."userId" = u."id" AND g."deletedAt" IS NULL), '[]'::json) AS "groups"`;
+
+type UserRowWithGroups = ScimUser & { groups?: UserGroupRef[] };
+
+function toRecord({ groups, ...row }: UserRowWithGroups): UserRecord {
+  return groups === undefined ? { row } : { row, groups };
+}
+
 /** Rows as records, with their groups when asked (one join for all rows). */
 async function withGroups(db: Db | Tx, rows: ScimUser[], load: boolean): Promise<UserRecord[]> {
   if (!load) return rows.map((row) => ({ row }));
@@ -37,9 +57,29 @@ async function withGroups(db: Db | Tx, rows: ScimUser[], load: boolean): Promise
   return rows.map((row) => ({ row, groups: (groups.get(row.id) ?? []).map(({ id, displayName }) => ({ id, displayName })) }));
 }
 
-export async function findUser(db: Db, connectionId: string, id: string, options: { withGroups: boolean }): Promise<UserRecord | null> {
-  const row = await db.scimUser.findFirst({ where: { id, connectionId, deletedAt: null } });
-  return row ? (await withGroups(db, [row], options.withGroups))[0] : null;
+export async function findUser(db: Database, connectionId: string, id: string, options: { withGroups: boolean }): Promise<UserRecord | null> {
+  const [row] = await db.direct.query<UserRowWithGroups>(
+    `SELECT u.*${options.withGroups ? `, ${GROUPS_OF_U}` : ""} FROM "ScimUser" u WHERE u."id" = $1::uuid AND u."connectionId" = $2::uuid AND u."deletedAt" IS NULL`,
+    [id, connectionId],
+  );
+  return row ? toRecord(row) : null;
+}
+
+/** Columns a point lookup may use: each has an index led by connectionId. */
+export type UserKeyColumn = "id" | "userNameKey" | "externalId";
+
+/**
+ * The IdP's lookup (`userName eq "…"`, `externalId eq "…"`, `id eq "…"`) as one indexed statement,
+ * ordered by id like every database-ordered list.
+ */
+export async function findUsersByKey(db: Database, connectionId: string, key: { column: UserKeyColumn; value: string }, options: { take: number; withGroups: boolean }): Promise<UserRecord[]> {
+  const rows = await db.direct.query<UserRowWithGroups>(
+    `SELECT u.*${options.withGroups ? `, ${GROUPS_OF_U}` : ""} FROM "ScimUser" u
+     WHERE u."connectionId" = $1::uuid AND u."${key.column}" = $2${key.column === "id" ? "::uuid" : ""} AND u."deletedAt" IS NULL
+     ORDER BY u."id" LIMIT $3`,
+    [connectionId, key.value, options.take],
+  );
+  return rows.map(toRecord);
 }
 
 export interface UserQuery {
@@ -73,41 +113,33 @@ function userNameTaken(fields: UserFields): ProvisioningError {
   return new ProvisioningError("userNameTaken", `userName "${fields.userName}" is already in use by another user of this connection`);
 }
 
-function emailRows(connectionId: string, fields: UserFields) {
-  return fields.emails.map((e) => ({ ...e, connectionId }));
+/** The CTE that writes a user's email rows from `source` (the written user). */
+function insertEmailsSql(p: SqlParams, source: string, fields: UserFields): string {
+  const emails = fields.emails.map(({ value, valueKey, type, primary }) => ({ value, valueKey, type, primary }));
+  return `INSERT INTO "ScimUserEmail" ("userId", "connectionId", "value", "valueKey", "type", "primary")
+    SELECT s."id", s."connectionId", x."value", x."valueKey", x."type", x."primary"
+    FROM ${source} s, jsonb_to_recordset(${p.json(emails)}) AS x("value" text, "valueKey" text, "type" text, "primary" boolean)`;
 }
 
-/** The ScimUser columns that come from the SCIM resource (create and replace write the same ones). */
-function userColumns(fields: UserFields) {
-  const { userName, userNameKey, externalId, displayName, displayNameKey, givenName, familyName, active, resource } = fields;
-  return { userName, userNameKey, externalId, displayName, displayNameKey, givenName, familyName, active, resource };
+function auditDetails(fields: UserFields): Prisma.InputJsonObject {
+  return { userName: fields.userName, externalId: fields.externalId, active: fields.active };
 }
 
-export async function createUser(db: Db, ctx: WriteContext, fields: UserFields): Promise<UserRecord> {
+export async function createUser(db: Database, ctx: WriteContext, fields: UserFields): Promise<UserRecord> {
+  const p = new SqlParams();
+  const at = p.timestamp(ctx.now);
+  // The unique index (connectionId, userNameKey) decides races: no check-then-insert.
+  const statement = `WITH u AS (
+      INSERT INTO "ScimUser" ("id", "connectionId", "userName", "userNameKey", "externalId", "displayName", "displayNameKey", "givenName", "familyName", "active", "resource", "version", "createdAt", "updatedAt")
+      VALUES (${p.uuid(crypto.randomUUID())}, ${p.uuid(ctx.connectionId)}, ${p.add(fields.userName)}, ${p.add(fields.userNameKey)}, ${p.add(fields.externalId)}, ${p.add(fields.displayName)},
+              ${p.add(fields.displayNameKey)}, ${p.add(fields.givenName)}, ${p.add(fields.familyName)}, ${p.add(fields.active)}, ${p.json(fields.resource)}, 1, ${at}, ${at})
+      RETURNING *),
+    e AS (${insertEmailsSql(p, "u", fields)}),
+    a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.user.created", subjectType: "user", requestId: ctx.requestId, details: auditDetails(fields) })}),
+    r AS (${markDirtySql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
+    SELECT * FROM u`;
   try {
-    const row = await db.$transaction(async (tx) => {
-      // The unique index (connectionId, userNameKey) decides races: no check-then-insert.
-      const created = await tx.scimUser.create({
-        data: {
-          connectionId: ctx.connectionId,
-          ...userColumns(fields),
-          createdAt: ctx.now,
-          updatedAt: ctx.now,
-          emails: { create: emailRows(ctx.connectionId, fields) },
-        },
-      });
-      await recordAudit(tx, {
-        connectionId: ctx.connectionId,
-        actor: ctx.actor,
-        action: "scim.user.created",
-        subjectType: "user",
-        subjectId: created.id,
-        requestId: ctx.requestId,
-        details: { userName: fields.userName, externalId: fields.externalId, active: fields.active },
-      });
-      await markDirty(tx, { connectionId: ctx.connectionId, subjectType: "user", subjectId: created.id }, ctx.now);
-      return created;
-    });
+    const [row] = await db.direct.query<ScimUser>(statement, p.values);
     return { row, groups: [] };
   } catch (error) {
     if (isUniqueViolation(error)) throw userNameTaken(fields);
@@ -115,52 +147,54 @@ export async function createUser(db: Db, ctx: WriteContext, fields: UserFields):
   }
 }
 
+/** Why a conditional write touched no row: the row is gone (null), or its version moved (throws). */
+async function explainMissedWrite(db: Database, table: "ScimUser" | "ScimGroup", connectionId: string, id: string): Promise<null> {
+  const [current] = await db.direct.query<{ version: number }>(`SELECT "version" FROM "${table}" WHERE "id" = $1::uuid AND "connectionId" = $2::uuid AND "deletedAt" IS NULL`, [id, connectionId]);
+  if (!current) return null;
+  const what = table === "ScimUser" ? "user" : "group";
+  throw new ProvisioningError("versionMismatch", `The ${what} was changed by another request`, { currentVersion: current.version });
+}
+
 /**
  * Full replacement of a user's desired state. `expectedVersion` (from If-Match, or from the read of
  * a read-modify-write PATCH) makes the write conditional. Returns null when the user does not exist.
  */
 export async function replaceUser(
-  db: Db,
+  db: Database,
   ctx: WriteContext,
   id: string,
   fields: UserFields,
   options: { expectedVersion?: number; action?: string; emailsUnchanged?: boolean },
 ): Promise<UserRecord | null> {
-  try {
-    return await db.$transaction(async (tx) => {
-      const updated = await tx.scimUser.updateMany({
-        where: { id, connectionId: ctx.connectionId, deletedAt: null, ...(options.expectedVersion !== undefined ? { version: options.expectedVersion } : {}) },
-        data: {
-          ...userColumns(fields),
-          version: { increment: 1 },
-          updatedAt: ctx.now,
-        },
-      });
-      if (updated.count === 0) {
-        const current = await tx.scimUser.findFirst({ where: { id, connectionId: ctx.connectionId, deletedAt: null }, select: { version: true } });
-        if (!current) return null;
-        throw new ProvisioningError("versionMismatch", "The user was changed by another request", { currentVersion: current.version });
-      }
+  const p = new SqlParams();
+  const userId = p.uuid(id);
+  const connectionId = p.uuid(ctx.connectionId);
+  const versionCheck = options.expectedVersion !== undefined ? `AND "version" = ${p.add(options.expectedVersion)}` : "";
+  const statement = `WITH u AS (
+      UPDATE "ScimUser" SET "userName" = ${p.add(fields.userName)}, "userNameKey" = ${p.add(fields.userNameKey)}, "externalId" = ${p.add(fields.externalId)},
+        "displayName" = ${p.add(fields.displayName)}, "displayNameKey" = ${p.add(fields.displayNameKey)}, "givenName" = ${p.add(fields.givenName)},
+        "familyName" = ${p.add(fields.familyName)}, "active" = ${p.add(fields.active)}, "resource" = ${p.json(fields.resource)},
+        "version" = "version" + 1, "updatedAt" = ${p.timestamp(ctx.now)}
+      WHERE "id" = ${userId} AND "connectionId" = ${connectionId} AND "deletedAt" IS NULL ${versionCheck}
+      RETURNING *),
+    ${
       // A PATCH that left emails alone (deactivation, the common case) skips rewriting them.
-      if (!options.emailsUnchanged) await tx.scimUserEmail.deleteMany({ where: { userId: id } });
-      if (!options.emailsUnchanged && fields.emails.length > 0) await tx.scimUserEmail.createMany({ data: emailRows(ctx.connectionId, fields).map((e) => ({ ...e, userId: id })) });
-      await recordAudit(tx, {
-        connectionId: ctx.connectionId,
-        actor: ctx.actor,
-        action: options.action ?? "scim.user.replaced",
-        subjectType: "user",
-        subjectId: id,
-        requestId: ctx.requestId,
-        details: { userName: fields.userName, externalId: fields.externalId, active: fields.active },
-      });
-      await markDirty(tx, { connectionId: ctx.connectionId, subjectType: "user", subjectId: id }, ctx.now);
-      const row = await tx.scimUser.findUniqueOrThrow({ where: { id } });
-      return (await withGroups(tx, [row], true))[0];
-    });
+      options.emailsUnchanged
+        ? ""
+        : `d AS (DELETE FROM "ScimUserEmail" WHERE "userId" IN (SELECT "id" FROM u)),
+    e AS (${insertEmailsSql(p, "u", fields)}),`
+    }
+    a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: options.action ?? "scim.user.replaced", subjectType: "user", requestId: ctx.requestId, details: auditDetails(fields) })}),
+    r AS (${markDirtySql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
+    SELECT u.*, ${GROUPS_OF_U} FROM u`;
+  let row: UserRowWithGroups | undefined;
+  try {
+    [row] = await db.direct.query<UserRowWithGroups>(statement, p.values);
   } catch (error) {
     if (isUniqueViolation(error)) throw userNameTaken(fields);
     throw error;
   }
+  return row ? toRecord(row) : explainMissedWrite(db, "ScimUser", ctx.connectionId, id);
 }
 
 /**

@@ -23,6 +23,8 @@ export interface ListSource<Where, OrderBy, Row> {
   orderBy(sortBy: ResolvedAttribute | undefined, descending: boolean): OrderBy[] | undefined;
   fetch(query: { where: Where[]; orderBy: OrderBy[]; skip?: number; take?: number; withRelation: boolean }): Promise<Row[]>;
   count(where: Where[]): Promise<number>;
+  /** A faster reader for point-lookup filters (`userName eq "…"`), or undefined when `filter` is not one. */
+  lookup?(filter: Filter): ((query: { take: number; withRelation: boolean }) => Promise<Row[]>) | undefined;
   /** Full SCIM JSON of a row (before projection). */
   toResource(row: Row): Json;
 }
@@ -43,6 +45,13 @@ export async function listResources<W, O, R>(source: ListSource<W, O, R>, reques
   const descending = request.sortOrder === "descending";
   const orderBy = source.orderBy(sortBy, descending);
   const skip = request.startIndex - 1;
+
+  // The IdP's pre-check (`userName eq "…"`, first page, default order): one indexed statement.
+  const lookup = filter && request.sortBy === undefined && skip === 0 && request.count > 0 ? source.lookup?.(filter) : undefined;
+  if (lookup) {
+    const rows = await lookup({ take: request.count, withRelation });
+    if (rows.length < request.count) return { totalResults: rows.length, resources: rows.map((r) => source.toResource(r)) };
+  }
 
   if (!residual && orderBy) {
     if (request.count === 0) return { totalResults: await source.count(where), resources: [] };

@@ -1,7 +1,9 @@
 /** Users as a ListSource: which filters and sorts run in the database (see filter/user-where.ts). */
 import type { Database } from "../../db/database";
 import type { Prisma } from "../../generated/prisma/client";
-import { countUsers, listUsers, type UserRecord } from "../../provisioning/user-store";
+import { countUsers, findUsersByKey, listUsers, type UserKeyColumn, type UserRecord } from "../../provisioning/user-store";
+import type { Filter } from "../filter/filter";
+import { isUuid } from "../filter/filter-where";
 import { splitUserFilter } from "../filter/user-where";
 import { databaseOrder } from "../list/database-order";
 import type { ListSource } from "../list/list-engine";
@@ -25,6 +27,25 @@ const SORT_COLUMNS: Record<string, keyof OrderBy & string> = {
   "meta.lastModified": "updatedAt",
 };
 
+/**
+ * A filter that is one `eq` on an attribute with its own index (userName folded to its key, externalId
+ * exact, id as a UUID) becomes that column and value; anything else goes through the general path.
+ */
+function pointLookup(filter: Filter): { column: UserKeyColumn; value: string } | undefined {
+  if (filter.kind !== "compare" || filter.op !== "eq" || filter.value.type !== "string") return undefined;
+  const text = filter.value.text;
+  switch (filter.target.attribute.canonical) {
+    case "userName":
+      return { column: "userNameKey", value: text.toLowerCase() };
+    case "externalId":
+      return { column: "externalId", value: text };
+    case "id":
+      return isUuid(text) ? { column: "id", value: text.toLowerCase() } : undefined;
+    default:
+      return undefined;
+  }
+}
+
 export function userListSource(db: Database, connectionId: string, base: string): ListSource<Prisma.ScimUserWhereInput, OrderBy, UserRecord> {
   return {
     catalog: userCatalog,
@@ -32,6 +53,10 @@ export function userListSource(db: Database, connectionId: string, base: string)
     orderBy: databaseOrder<OrderBy>(SORT_COLUMNS, NULLABLE),
     fetch: (q) => listUsers(db.prisma, { connectionId, where: q.where, orderBy: q.orderBy, skip: q.skip, take: q.take, withGroups: q.withRelation }),
     count: (where) => countUsers(db.prisma, { connectionId, where }),
+    lookup(filter) {
+      const key = pointLookup(filter);
+      return key && ((q) => findUsersByKey(db, connectionId, key, { take: q.take, withGroups: q.withRelation }));
+    },
     toResource: (record) => userResource(record, base),
   };
 }

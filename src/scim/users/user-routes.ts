@@ -43,7 +43,7 @@ export function userRoutes({ config, db }: AppDeps): Router {
   router.post("/", async (req, res) => {
     const scope = requestScope(req, config);
     const fields = userFieldsFrom(validateResourceBody("User", req.body));
-    const record = await createUser(db.prisma, scope.write, fields);
+    const record = await createUser(db, scope.write, fields);
     answer(res, 201, record, scope.base, projectionOf(req));
   });
 
@@ -51,7 +51,7 @@ export function userRoutes({ config, db }: AppDeps): Router {
     const scope = requestScope(req, config);
     const projection = projectionOf(req);
     const id = requireResourceId(req.params.id, "User");
-    const record = await findUser(db.prisma, scope.connectionId, id, { withGroups: projectionIncludes(projection, userCatalog, "groups") });
+    const record = await findUser(db, scope.connectionId, id, { withGroups: projectionIncludes(projection, userCatalog, "groups") });
     if (!record) throw notFound(`User ${id} not found`);
     if (repliedNotModified(req, res, record.row.version)) return;
     answer(res, 200, record, scope.base, projection);
@@ -61,10 +61,10 @@ export function userRoutes({ config, db }: AppDeps): Router {
     const scope = requestScope(req, config);
     const id = requireResourceId(req.params.id, "User");
     const fields = userFieldsFrom(validateResourceBody("User", req.body));
-    const current = await findUser(db.prisma, scope.connectionId, id, { withGroups: false });
+    const current = await findUser(db, scope.connectionId, id, { withGroups: false });
     if (!current) throw notFound(`User ${id} not found`);
     const expectedVersion = requireIfMatch(req, current.row.version);
-    const record = await replaceUser(db.prisma, scope.write, id, fields, { expectedVersion, action: "scim.user.replaced" });
+    const record = await replaceUser(db, scope.write, id, fields, { expectedVersion, action: "scim.user.replaced" });
     if (!record) throw notFound(`User ${id} not found`);
     answer(res, 200, record, scope.base, projectionOf(req));
   });
@@ -73,7 +73,7 @@ export function userRoutes({ config, db }: AppDeps): Router {
     const scope = requestScope(req, config);
     const id = requireResourceId(req.params.id, "User");
     for (let attempt = 1; ; attempt++) {
-      const current = await findUser(db.prisma, scope.connectionId, id, { withGroups: false });
+      const current = await findUser(db, scope.connectionId, id, { withGroups: false });
       if (!current) throw notFound(`User ${id} not found`);
       const pinned = requireIfMatch(req, current.row.version);
       const before = userResource(current, scope.base);
@@ -82,8 +82,8 @@ export function userRoutes({ config, db }: AppDeps): Router {
       try {
         const record =
           patched === patchable
-            ? await findUser(db.prisma, scope.connectionId, id, { withGroups: true })
-            : await replaceUser(db.prisma, scope.write, id, userFieldsFrom(patched), {
+            ? await findUser(db, scope.connectionId, id, { withGroups: true })
+            : await replaceUser(db, scope.write, id, userFieldsFrom(patched), {
                 expectedVersion: current.row.version,
                 action: "scim.user.patched",
                 // Compared as stored rows: scimmy re-serialises untouched emails with other key order.
@@ -105,7 +105,7 @@ export function userRoutes({ config, db }: AppDeps): Router {
     const id = requireResourceId(req.params.id, "User");
     let expectedVersion: number | undefined;
     if (req.headers["if-match"] !== undefined) {
-      const current = await findUser(db.prisma, scope.connectionId, id, { withGroups: false });
+      const current = await findUser(db, scope.connectionId, id, { withGroups: false });
       if (!current) throw notFound(`User ${id} not found`);
       expectedVersion = requireIfMatch(req, current.row.version);
     }
