@@ -10,7 +10,7 @@ import { ApiError, forbidden, unauthorized } from "./http/errors";
 import type { ScopeClass } from "./http/router";
 import type { Store } from "./state/store";
 import type { UserRecord } from "./state/types";
-import { isoDate, type Clock } from "./clock";
+import { isoDate } from "./clock";
 
 export interface Caller {
   user: UserRecord;
@@ -22,14 +22,36 @@ export interface Caller {
 }
 
 export function extractToken(req: IncomingMessage, query: URLSearchParams): string | null {
-  const header = req.headers["private-token"];
+  const raw = req.rawHeaders;
+  const scan = raw.length <= RAW_SCAN_LIMIT;
+  const header = scan ? rawHeader(raw, "private-token", true) : req.headers["private-token"];
   if (typeof header === "string" && header !== "") return header;
-  const authorization = req.headers.authorization;
+  const authorization = scan ? rawHeader(raw, "authorization", false) : req.headers.authorization;
   if (authorization) {
     const m = /^Bearer\s+(.+)$/i.exec(authorization);
     if (m) return m[1].trim();
   }
   return query.get("private_token") || query.get("access_token") || null;
+}
+
+/** Beyond this many raw header entries Node may leave some out of req.headers; read req.headers then. */
+const RAW_SCAN_LIMIT = 1_000;
+
+/**
+ * A header's value as `req.headers` has it, read from `rawHeaders`: building `req.headers` costs more
+ * than the rest of a token look-up. Node's rules (the emulator's server does not set
+ * joinDuplicateHeaders): names match case-insensitively; a repeated PRIVATE-TOKEN is joined with ", ",
+ * a repeated Authorization keeps its first value.
+ */
+function rawHeader(raw: string[], lowerName: string, joinRepeats: boolean): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length !== lowerName.length || raw[i].toLowerCase() !== lowerName) continue;
+    if (value === undefined) value = raw[i + 1];
+    else if (joinRepeats) value += `, ${raw[i + 1]}`;
+    else break;
+  }
+  return value;
 }
 
 const invalidToken = (description: string) =>
@@ -53,9 +75,9 @@ function assertAccountUsable(user: UserRecord, baseUrl: string): void {
   }
 }
 
-export function authenticate(token: string | null, store: Store, clock: Clock, baseUrl: string): Caller | null {
+/** `now` is the request's time, read once by the pipeline. */
+export function authenticate(token: string | null, store: Store, now: Date, baseUrl: string): Caller | null {
   if (token === null) return null;
-  const now = clock.now();
   const pat = store.findTokenBySecret(token);
   if (pat) {
     if (pat.revoked) throw invalidToken("Token was revoked. You have to re-authorize from the user.");
@@ -66,7 +88,7 @@ export function authenticate(token: string | null, store: Store, clock: Clock, b
     if (!user) throw unauthorized();
     assertAccountUsable(user, baseUrl);
     // GitLab's LastUsedService writes last_used_at at most every 10 minutes.
-    if (pat.lastUsedAt === null || now.getTime() - Date.parse(pat.lastUsedAt) > 600_000) pat.lastUsedAt = now.toISOString();
+    if (pat.lastUsedAt === null || now.getTime() - parseTime(pat.lastUsedAt) > 600_000) pat.lastUsedAt = now.toISOString();
     return callerFor(user, pat.scopes, "personal_access_token", pat.id, store);
   }
   const oauth = store.oauthTokensByAccess.get(token);
@@ -83,6 +105,18 @@ export function authenticate(token: string | null, store: Store, clock: Clock, b
   throw unauthorized();
 }
 
+let memoText = "";
+let memoMs = NaN;
+
+/** Date.parse, memoised on the last text: a busy token's last_used_at changes once per 10 minutes. */
+function parseTime(text: string): number {
+  if (text !== memoText) {
+    memoText = text;
+    memoMs = Date.parse(text);
+  }
+  return memoMs;
+}
+
 function callerFor(user: UserRecord, scopes: string[], tokenKind: Caller["tokenKind"], tokenId: number | null, store: Store): Caller {
   const isAdmin = user.isAdmin && (!store.settings.adminMode || scopes.includes("admin_mode"));
   return { user, isAdmin, scopes, tokenKind, tokenId };
@@ -97,7 +131,7 @@ const ACCEPTED_SCOPES: Record<ScopeClass, readonly string[]> = {
 /** contract §7.1: insufficient scope is a 403 in rack-oauth2's format, naming the scopes that would do. */
 export function assertScope(caller: Caller, scope: ScopeClass): void {
   const accepted = ACCEPTED_SCOPES[scope];
-  if (caller.scopes.some((s) => accepted.includes(s))) return;
+  for (const s of caller.scopes) if (accepted.includes(s)) return;
   throw new ApiError(403, {
     error: "insufficient_scope",
     error_description: "The request requires higher privileges than provided by the access token.",

@@ -29,9 +29,12 @@ export class RequestLog {
 
   constructor(private readonly limit: number) {}
 
-  /** Recording is on the hot path: it keeps the time and query raw and formats them only when read. */
-  add(entry: Omit<StoredRecord, "seq">): StoredRecord {
-    const record: StoredRecord = { seq: ++this.seq, ...entry };
+  /**
+   * Recording is on the hot path: it keeps the time and query raw and formats them only when read, and
+   * builds the record as one literal (its key order is the order list() reports).
+   */
+  add(atMs: number, method: string, path: string, rawQuery: string, route: string | null): StoredRecord {
+    const record: StoredRecord = { seq: ++this.seq, atMs, method, path, rawQuery, route, body: undefined, userId: null, status: null };
     this.entries.push(record);
     // Trim in batches so that recording stays O(1) per request under load.
     if (this.entries.length >= this.limit * 2) this.entries = this.entries.slice(-this.limit);

@@ -12,10 +12,10 @@ import { parseBody, readBody, searchParamsToInput } from "./http/body";
 import { assertScope, authenticate, extractToken, requireAdmin, requireCaller, type Caller } from "./auth";
 import type { Store } from "./state/store";
 import type { Clock } from "./clock";
-import { isoDate } from "./clock";
+import { isoDate, nowMs } from "./clock";
 import type { JobQueue } from "./jobs";
 import type { RequestLog, StoredRecord } from "./request-log";
-import type { Faults } from "./faults";
+import type { FaultAction, Faults } from "./faults";
 import type { Throttle } from "./rate-limit";
 
 export interface RecordedResponse {
@@ -50,62 +50,60 @@ export function createListener(deps: PipelineDeps) {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
-    const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    const rawQuery = q < 0 ? "" : url.slice(q + 1);
+    const query = new URLSearchParams(rawQuery);
     const method = req.method ?? "GET";
     if (path === "/-/emulator" || path.startsWith("/-/emulator/")) {
       void handleControl(deps, req, res, method, path, query);
       return;
     }
     const match = deps.api.match(method, path);
-    const record = deps.requests.add({
-      atMs: deps.clock.now().getTime(),
-      method,
-      path,
-      rawQuery: q < 0 ? "" : url.slice(q + 1),
-      route: match ? match.route.openApiPath : null,
-      body: undefined,
-      userId: null,
-      status: null,
-    });
-    const fault = deps.faults.decide(method, path, match ? match.route.openApiPath : null);
-    const proceed = () => {
-      if (fault.kind === "timeout") {
-        record.fault = "timeout"; // never answered; close() cuts the socket
-        return;
-      }
-      if (fault.kind === "reset") {
-        record.fault = "reset";
-        req.socket.destroy();
-        return;
-      }
-      if (fault.kind === "respond") {
-        record.fault = "error";
-        record.status = fault.status;
-        res.writeHead(fault.status, { "content-type": fault.contentType, ...fault.headers });
-        res.end(fault.text);
-        return;
-      }
-      handleApi(deps, req, res, method, path, query, match, record);
-    };
-    if (fault.delayMs > 0) {
-      const timer = setTimeout(() => {
-        deps.timers.delete(timer);
-        proceed();
-      }, fault.delayMs);
-      deps.timers.add(timer);
-    } else {
-      proceed();
-    }
+    const route = match ? match.route.openApiPath : null;
+    const record = deps.requests.add(nowMs(deps.clock), method, path, rawQuery, route);
+    const fault = deps.faults.decide(method, path, route);
+    // The undelayed case calls straight through: no closure per request on the hot path.
+    if (!(fault.delayMs > 0)) return proceed(deps, req, res, method, path, query, match, record, fault);
+    const timer = setTimeout(() => {
+      deps.timers.delete(timer);
+      proceed(deps, req, res, method, path, query, match, record, fault);
+    }, fault.delayMs);
+    deps.timers.add(timer);
   };
+}
+
+/** After the fault's delay: the fault's answer, or the API's. */
+function proceed(
+  deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams,
+  match: Match, record: StoredRecord, fault: FaultAction,
+): void {
+  if (fault.kind === "timeout") {
+    record.fault = "timeout"; // never answered; close() cuts the socket
+    return;
+  }
+  if (fault.kind === "reset") {
+    record.fault = "reset";
+    req.socket.destroy();
+    return;
+  }
+  if (fault.kind === "respond") {
+    record.fault = "error";
+    record.status = fault.status;
+    res.writeHead(fault.status, { "content-type": fault.contentType, ...fault.headers });
+    res.end(fault.text);
+    return;
+  }
+  handleApi(deps, req, res, method, path, query, match, record);
 }
 
 type Match = { route: CompiledRoute; params: Record<string, string> } | null;
 
+/** One API request on its way through the pipeline; what `send` needs to answer and report it. */
 interface ApiCall {
   deps: PipelineDeps;
-  req: IncomingMessage;
   res: ServerResponse;
-  where: { method: string; path: string; route: string | null };
+  method: string;
+  path: string;
+  route: string | null;
   record: StoredRecord;
   throttleHeaders?: Record<string, string>;
 }
@@ -113,13 +111,13 @@ interface ApiCall {
 function fail(call: ApiCall, e: unknown): void {
   const error = e instanceof ApiError ? e : logged(e);
   const headers = call.throttleHeaders ? { ...call.throttleHeaders, ...error.headers } : error.headers;
-  send(call.deps, call.res, call.where, call.record, { status: error.status, body: error.body, headers });
+  send(call.deps, call.res, call.method, call.path, call.route, call.record, { status: error.status, body: error.body, headers });
 }
 
 function run(call: ApiCall, route: CompiledRoute, ctx: Context): void {
   try {
     const reply = route.handler(ctx);
-    send(call.deps, call.res, call.where, call.record, call.throttleHeaders ? { ...reply, headers: { ...call.throttleHeaders, ...reply.headers } } : reply);
+    send(call.deps, call.res, call.method, call.path, call.route, call.record, call.throttleHeaders ? { ...reply, headers: { ...call.throttleHeaders, ...reply.headers } } : reply);
   } catch (e) {
     fail(call, e);
   }
@@ -130,7 +128,7 @@ function run(call: ApiCall, route: CompiledRoute, ctx: Context): void {
  * Grape's `before` come first); GET requests never wait for a body, keeping look-ups synchronous.
  */
 function handleApi(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams, match: Match, record: StoredRecord): void {
-  const call: ApiCall = { deps, req, res, where: { method, path, route: match ? match.route.openApiPath : null }, record };
+  const call: ApiCall = { deps, res, method, path, route: match ? match.route.openApiPath : null, record };
   try {
     if (!match) throw routeNotFound(); // contract §0.1: the catch-all answers {"error":"404 Not Found"}
     const { route } = match;
@@ -139,14 +137,14 @@ function handleApi(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse
     let caller: Caller | null = null;
     if (route.access !== "own") {
       const now = deps.clock.now();
-      caller = authenticate(extractToken(req, query), store, deps.clock, baseUrl);
+      caller = authenticate(extractToken(req, query), store, now, baseUrl);
       if (caller) record.userId = caller.user.id;
       if (caller && store.settings.throttle.enabled) {
         const verdict = deps.throttle.check(caller.user.id, store.settings.throttle, now.getTime());
         call.throttleHeaders = verdict.headers;
         if (!verdict.allowed) {
           // contract §6 / §9.14: Rack::Attack answers plain text, not JSON.
-          send(deps, res, call.where, record, { status: 429, raw: { contentType: "text/plain", text: "Retry later\n" }, headers: verdict.headers });
+          send(deps, res, method, path, call.route, record, { status: 429, raw: { contentType: "text/plain", text: "Retry later\n" }, headers: verdict.headers });
           return;
         }
       }
@@ -180,7 +178,6 @@ function handleApi(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse
 }
 
 async function handleControl(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams) {
-  const where = { method, path, route: null };
   try {
     // Nothing under /-/emulator is reachable without the emulator admin token.
     if (extractToken(req, query) !== deps.adminToken) throw unauthorized();
@@ -191,10 +188,10 @@ async function handleControl(deps: PipelineDeps, req: IncomingMessage, res: Serv
       req, method, path, query, input, pathParams: match.params, caller: null,
       store: deps.store, clock: deps.clock, jobs: deps.jobs, baseUrl: deps.baseUrl(),
     };
-    send(deps, res, where, null, match.route.handler(ctx));
+    send(deps, res, method, path, null, null, match.route.handler(ctx));
   } catch (e) {
     const error = e instanceof ApiError ? e : logged(e);
-    send(deps, res, where, null, { status: error.status, body: error.body, headers: error.headers });
+    send(deps, res, method, path, null, null, { status: error.status, body: error.body, headers: error.headers });
   }
 }
 
@@ -203,10 +200,13 @@ function logged(e: unknown): ApiError {
   return internalServerError();
 }
 
+/** `route` and `record` are null for control calls, which are neither matched against the API nor recorded. */
 function send(
   deps: PipelineDeps,
   res: ServerResponse,
-  where: { method: string; path: string; route: string | null },
+  method: string,
+  path: string,
+  route: string | null,
   record: StoredRecord | null,
   reply: Reply,
 ): void {
@@ -227,5 +227,5 @@ function send(
   headers["content-length"] = text === undefined ? "0" : String(Buffer.byteLength(text));
   res.writeHead(reply.status, headers);
   res.end(text);
-  deps.onResponse?.({ ...where, status: reply.status, contentType, body: reply.raw ? reply.raw.text : reply.body });
+  deps.onResponse?.({ method, path, route, status: reply.status, contentType, body: reply.raw ? reply.raw.text : reply.body });
 }
