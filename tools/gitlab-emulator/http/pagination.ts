@@ -39,6 +39,11 @@ function linkPrefix(ctx: Context): string {
   return `${ctx.baseUrl}${ctx.path}?${rest}`;
 }
 
+/** One link-header entry; a plain function rather than a closure per request. */
+function link(prefix: string, page: number, perPageText: string, rel: string): string {
+  return `<${prefix}page=${page}&per_page=${perPageText}>; rel="${rel}"`;
+}
+
 /** Answers one page of `rows` (already filtered and ordered) with the offset pagination headers. */
 export function paginate<T>(ctx: Context, rows: readonly T[], render: (row: T) => unknown): Reply {
   const { page, perPage } = readPageParams(ctx);
@@ -52,12 +57,11 @@ export function paginate<T>(ctx: Context, rows: readonly T[], render: (row: T) =
   const perPageText = String(perPage);
 
   const prefix = linkPrefix(ctx);
-  const link = (n: number, rel: string) => `<${prefix}page=${n}&per_page=${perPageText}>; rel="${rel}"`;
   const links: string[] = [];
-  if (hasPrev) links.push(link(page - 1, "prev"));
-  if (hasNext) links.push(link(page + 1, "next"));
-  links.push(link(1, "first"));
-  if (counted) links.push(link(totalPages, "last"));
+  if (hasPrev) links.push(link(prefix, page - 1, perPageText, "prev"));
+  if (hasNext) links.push(link(prefix, page + 1, perPageText, "next"));
+  links.push(link(prefix, 1, perPageText, "first"));
+  if (counted) links.push(link(prefix, totalPages, perPageText, "last"));
 
   const headers: Record<string, string> = {
     "x-page": String(page),

@@ -80,40 +80,48 @@ export function compileRoute(def: RouteDef): CompiledRoute {
 }
 
 export class Router {
-  private readonly byShape = new Map<string, CompiledRoute[]>();
+  /** Routes by method, then by segment count: a match only tries routes of the request's shape. */
+  private readonly byShape = new Map<string, CompiledRoute[][]>();
   readonly routes: CompiledRoute[] = [];
 
   add(defs: RouteDef[]): void {
     for (const def of defs) {
       const route = compileRoute(def);
       this.routes.push(route);
-      const key = `${def.method} ${route.segments.length}`;
-      const list = this.byShape.get(key) ?? [];
-      list.push(route);
-      this.byShape.set(key, list);
+      let bySize = this.byShape.get(def.method);
+      if (!bySize) this.byShape.set(def.method, (bySize = []));
+      (bySize[route.segments.length] ??= []).push(route);
     }
   }
 
+  /**
+   * Runs on every request, so it allocates only for the route that matches: segments are the raw path
+   * split on "/" less the part before the first "/", literals are checked before any parameter is decoded.
+   */
   match(method: string, rawPath: string): { route: CompiledRoute; params: Record<string, string> } | null {
-    const parts = rawPath.split("/").slice(1);
-    const candidates = this.byShape.get(`${method} ${parts.length}`);
+    const parts = rawPath.split("/");
+    const candidates = this.byShape.get(method)?.[parts.length - 1];
     if (!candidates) return null;
     outer: for (const route of candidates) {
+      const segments = route.segments;
+      for (let i = 0; i < segments.length; i++) {
+        const literal = segments[i].literal;
+        if (literal !== undefined && literal !== parts[i + 1]) continue outer;
+      }
       const params: Record<string, string> = {};
-      for (let i = 0; i < parts.length; i++) {
-        const segment = route.segments[i];
-        if (segment.literal !== undefined) {
-          if (segment.literal !== parts[i]) continue outer;
-        } else {
-          let value: string;
-          try {
-            value = decodeURIComponent(parts[i]);
-          } catch {
-            continue outer;
-          }
-          if (value === "" || (segment.integer && !/^\d+$/.test(value))) continue outer;
-          params[segment.param!] = value;
+      for (let i = 0; i < segments.length; i++) {
+        const segment = segments[i];
+        if (segment.literal !== undefined) continue;
+        const part = parts[i + 1];
+        let value: string;
+        try {
+          // Without a "%" there is nothing to decode.
+          value = part.includes("%") ? decodeURIComponent(part) : part;
+        } catch {
+          continue outer;
         }
+        if (value === "" || (segment.integer && !/^\d+$/.test(value))) continue outer;
+        params[segment.param!] = value;
       }
       return { route, params };
     }
