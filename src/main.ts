@@ -2,12 +2,15 @@
  * Composition root: config → database → app → server, and graceful shutdown.
  * Start: `npm start`. With no DATABASE_URL the embedded PGlite under DATA_DIR is used, and this process
  * owns it: the data directory is locked and the CLI reaches the database through the control socket.
+ * A DATA_DIR without a database yet is created by a short-lived child process first
+ * (src/db/pglite-first-start.ts), so that PGlite's initdb memory does not stay with the server.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";
 import { createApp } from "./app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
+import { createPGliteDatabase, pgliteDatabaseExists } from "./db/pglite-first-start";
 import { startPGliteMaintenance, type Maintenance } from "./db/pglite-maintenance";
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./db/data-dir-lock";
 import { startControlServer, type ControlServer } from "./cli/control-server";
@@ -32,8 +35,17 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let maintenance: Maintenance | undefined;
   try {
     if (!config.databaseUrl) lock = await acquireDataDirLock(config.dataDir);
-    db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pglite"), pgliteSharedBuffers: config.pgliteSharedBuffers });
-    if (db.appliedMigrations.length) logger.info({ migrations: db.appliedMigrations }, "database migrated");
+    const pgliteDir = path.join(config.dataDir, "pglite");
+    const migrations: string[] = [];
+    if (!config.databaseUrl && !pgliteDatabaseExists(pgliteDir)) {
+      // initdb would leave this process with ~700 MB of WebAssembly memory for good: a child process
+      // creates and migrates the database (under our lock) and exits, then we open it like any restart.
+      logger.info({ pgliteDir }, "creating the embedded database (first start of this DATA_DIR)");
+      migrations.push(...(await createPGliteDatabase(pgliteDir, { sharedBuffers: config.pgliteSharedBuffers })).appliedMigrations);
+    }
+    db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir, pgliteSharedBuffers: config.pgliteSharedBuffers });
+    migrations.push(...db.appliedMigrations);
+    if (migrations.length) logger.info({ migrations }, "database migrated");
     if (db.kind === "pglite") maintenance = startPGliteMaintenance(db, logger);
     if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });
     gitlab = config.gitlabUrl ? { url: config.gitlabUrl, token: config.gitlabToken!, emulated: false, close: async () => undefined } : await startBundledGitLab(logger);
