@@ -1,7 +1,8 @@
 /**
- * The load generator, run as a child process so that it does not share the bridge's event loop (the
- * bridge runs in the parent, where its RSS is measured). Reads one LoadSpec from the JSON file argv[2],
- * drives autocannon, prints one LoadResult as JSON on stdout.
+ * The load generator, run as a child process so that it shares an event loop with neither the bridge
+ * (a process of its own) nor the bare Express baseline and GitLab emulator (in bench/run.ts's process).
+ * Reads one LoadSpec from the JSON file argv[2], drives autocannon, prints one LoadResult as JSON on
+ * stdout.
  *
  * Requests vary through templates: "{n}" is a counter unique across the run, "{key}" takes the value
  * of that key in items[n % items.length].

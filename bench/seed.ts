@@ -2,7 +2,8 @@
  * Loads a directory into the bridge's database quickly: rows written with Prisma createMany in the
  * shape the SCIM store writes them (columns derived by the same userFieldsFrom/groupFieldsFrom the
  * SCIM handlers use), instead of 21,000 SCIM requests. Audit events and reconcile marks of the seed
- * are not written: the measured requests write their own.
+ * are not written: the measured requests write their own. Used by bench/prepare.ts, in a process of
+ * its own before the bridge starts.
  */
 import crypto from "node:crypto";
 import type { Database } from "../src/db/database";
@@ -12,6 +13,25 @@ import { userFieldsFrom } from "../src/provisioning/user-fields";
 export interface SeededDirectory {
   users: { id: string; userName: string }[];
   groups: { id: string; displayName: string; memberIds: string[] }[];
+}
+
+/** What bench/prepare.ts writes to its output file for bench/run.ts. */
+export interface PreparedDirectory extends SeededDirectory {
+  /** Bearer token of the "bench" connection that owns the seeded directory. */
+  token: string;
+}
+
+/** A positive number from the environment (the BENCH_* knobs), or the fallback. */
+export function benchNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw ? Number(raw) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+/** Directory size: 10,000 users and 1,000 groups of 10 members unless BENCH_USERS/GROUPS/MEMBERS say otherwise. */
+export function benchSizes(): { users: number; groups: number; membersPerGroup: number } {
+  return { users: benchNumber("BENCH_USERS", 10_000), groups: benchNumber("BENCH_GROUPS", 1_000), membersPerGroup: benchNumber("BENCH_MEMBERS", 10) };
 }
 
 const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
