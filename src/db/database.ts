@@ -13,6 +13,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client";
 import { migrate } from "./migrator";
+import { preparedStatementRunner } from "./pglite-prepared";
 import type { SqlRunner } from "./sql-runner";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -100,7 +101,7 @@ async function openPGlite(dir: string, sharedBuffers?: string): Promise<OpenedDr
     kind: "pglite",
     adapter: new PrismaPGlite(client),
     sql: runner,
-    direct: runner,
+    direct: preparedStatementRunner(client),
     close: async () => {
       if (!client.closed) await client.close();
     },

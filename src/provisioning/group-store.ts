@@ -8,11 +8,16 @@
  *
  * States of a group row: live → tombstone (deletedAt set, memberships removed; invisible over SCIM).
  */
-import { recordAudit } from "../audit/audit";
+import { auditInsertSql, recordAudit } from "../audit/audit";
+import type { Database } from "../db/database";
+import { SqlParams } from "../db/sql-params";
 import type { Prisma, PrismaClient, ScimGroup } from "../generated/prisma/client";
-import { markDirty } from "../reconcile/mark-dirty";
+import { markDirty, markDirtySql } from "../reconcile/mark-dirty";
+import { isUuid } from "./uuid";
+import crypto from "node:crypto";
 import type { GroupFields } from "./group-fields";
 import { membersOfGroups } from "./membership-reads";
+import { explainMissedWrite } from "./missed-write";
 import { ProvisioningError } from "./provisioning-error";
 import type { WriteContext } from "./write-context";
 
@@ -29,18 +34,29 @@ export interface GroupRecord {
 }
 
 type Db = PrismaClient;
-type Tx = Prisma.TransactionClient;
 
 /** Rows as records, with their members when asked (one join for all rows). */
-async function withMembers(db: Db | Tx, rows: ScimGroup[], load: boolean): Promise<GroupRecord[]> {
+async function withMembers(db: Db, rows: ScimGroup[], load: boolean): Promise<GroupRecord[]> {
   if (!load) return rows.map((row) => ({ row }));
   const members = await membersOfGroups(db, rows.map((r) => r.id));
   return rows.map((row) => ({ row, members: (members.get(row.id) ?? []).map(({ id, userName, displayName }) => ({ id, userName, displayName })) }));
 }
 
-export async function findGroup(db: Db | Tx, connectionId: string, id: string, options: { withMembers: boolean }): Promise<GroupRecord | null> {
-  const row = await db.scimGroup.findFirst({ where: { id, connectionId, deletedAt: null } });
-  return row ? (await withMembers(db, [row], options.withMembers))[0] : null;
+/** A group's members as a JSON array, in the order they were added (the order membersOfGroups gives). */
+const MEMBERS_OF_G = `COALESCE((SELECT json_agg(json_build_object('id', u."id", 'userName', u."userName", 'displayName', u."displayName") ORDER BY m."createdAt", u."id")
+    FROM "ScimGroupMember" m JOIN "ScimUser" u ON u."id" = m."userId" WHERE m."groupId" = g."id"), '[]'::json) AS "members"`;
+
+type GroupRowWithMembers = ScimGroup & { members?: GroupMemberRef[] };
+
+/** One driver-direct statement (the group, and its members when asked): PATCH reads it on every push. */
+export async function findGroup(db: Database, connectionId: string, id: string, options: { withMembers: boolean }): Promise<GroupRecord | null> {
+  const [found] = await db.direct.query<GroupRowWithMembers>(
+    `SELECT g.*${options.withMembers ? `, ${MEMBERS_OF_G}` : ""} FROM "ScimGroup" g WHERE g."id" = $1::uuid AND g."connectionId" = $2::uuid AND g."deletedAt" IS NULL`,
+    [id, connectionId],
+  );
+  if (!found) return null;
+  const { members, ...row } = found;
+  return members === undefined ? { row } : { row, members };
 }
 
 export interface GroupQuery {
@@ -70,42 +86,64 @@ export async function countGroups(db: Db, query: Pick<GroupQuery, "connectionId"
   return db.scimGroup.count({ where: liveWhere(query) });
 }
 
-/** Throws unknownMembers naming every id that is not a live user of the connection. */
-async function requireLiveUsers(tx: Tx, connectionId: string, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+/** The ids among `ids` that are not live users of the connection (non-UUIDs never are). */
+async function unknownMemberIds(db: Database, connectionId: string, ids: readonly string[]): Promise<string[]> {
+  const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
   const found = uuids.length
-    ? await tx.scimUser.findMany({ where: { connectionId, deletedAt: null, id: { in: uuids } }, select: { id: true } })
+    ? await db.direct.query<{ id: string }>(`SELECT "id" FROM "ScimUser" WHERE "connectionId" = $1::uuid AND "deletedAt" IS NULL AND "id" = ANY($2::uuid[])`, [connectionId, uuids])
     : [];
   const known = new Set(found.map((u) => u.id));
-  const unknown = ids.filter((id) => !known.has(id.toLowerCase()));
+  return ids.filter((id) => !known.has(id.toLowerCase()));
+}
+
+/** Throws unknownMembers naming every id that is not a live user of the connection. */
+async function requireLiveUsers(db: Database, connectionId: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const unknown = await unknownMemberIds(db, connectionId, ids);
   if (unknown.length > 0) {
     throw new ProvisioningError("unknownMembers", `Unknown member id(s), not users of this connection: ${unknown.join(", ")}`, { ids: unknown });
   }
 }
 
-export async function createGroup(db: Db, ctx: WriteContext, fields: GroupFields, memberIds: readonly string[]): Promise<GroupRecord> {
-  const id = await db.$transaction(async (tx) => {
-    await requireLiveUsers(tx, ctx.connectionId, memberIds);
-    const created = await tx.scimGroup.create({
-      data: { connectionId: ctx.connectionId, ...fields, createdAt: ctx.now, updatedAt: ctx.now },
-    });
-    if (memberIds.length > 0) {
-      await tx.scimGroupMember.createMany({ data: memberIds.map((userId) => ({ groupId: created.id, userId: userId.toLowerCase(), createdAt: ctx.now })) });
-    }
-    await recordAudit(tx, {
+/** The live users among `ids` (a CTE named "known"): a write proceeds only if it holds them all. */
+function knownUsersSql(p: SqlParams, connectionId: string, ids: readonly string[]): string {
+  return `SELECT "id" FROM "ScimUser" WHERE "connectionId" = ${p.uuid(connectionId)} AND "deletedAt" IS NULL AND "id" = ANY(${p.add(ids)}::uuid[])`;
+}
+
+/**
+ * One driver-direct statement: the group row is inserted only if every member id is a live user of
+ * the connection (else nothing is written and the unknown ids are reported), with its memberships,
+ * audit event and reconcile mark.
+ */
+export async function createGroup(db: Database, ctx: WriteContext, fields: GroupFields, memberIds: readonly string[]): Promise<GroupRecord> {
+  if (!memberIds.every(isUuid)) await requireLiveUsers(db, ctx.connectionId, memberIds);
+  const members = [...new Set(memberIds.map((u) => u.toLowerCase()))];
+  const p = new SqlParams();
+  const at = p.timestamp(ctx.now);
+  const statement = `WITH known AS (${knownUsersSql(p, ctx.connectionId, members)}),
+    g AS (
+      INSERT INTO "ScimGroup" ("id", "connectionId", "displayName", "displayNameKey", "externalId", "resource", "version", "createdAt", "updatedAt")
+      SELECT ${p.uuid(crypto.randomUUID())}, ${p.uuid(ctx.connectionId)}, ${p.add(fields.displayName)}, ${p.add(fields.displayNameKey)}, ${p.add(fields.externalId)}, ${p.json(fields.resource)}, 1, ${at}, ${at}
+      WHERE (SELECT count(*) FROM known) = ${p.add(members.length)}
+      RETURNING *),
+    added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known),
+    a AS (${auditInsertSql(p, "g", {
+      at: ctx.now,
       connectionId: ctx.connectionId,
       actor: ctx.actor,
       action: "scim.group.created",
       subjectType: "group",
-      subjectId: created.id,
       requestId: ctx.requestId,
       details: { displayName: fields.displayName, externalId: fields.externalId, added: [...memberIds] },
-    });
-    await markDirty(tx, { connectionId: ctx.connectionId, subjectType: "group", subjectId: created.id }, ctx.now);
-    return created.id;
-  });
-  return (await findGroup(db, ctx.connectionId, id, { withMembers: true }))!;
+    })}),
+    r AS (${markDirtySql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
+    SELECT "id" FROM g`;
+  const [created] = await db.direct.query<{ id: string }>(statement, p.values);
+  if (!created) {
+    await requireLiveUsers(db, ctx.connectionId, members); // the only reason the insert writes no row
+    throw new Error("group insert wrote no row although every member is a live user");
+  }
+  return (await findGroup(db, ctx.connectionId, created.id, { withMembers: true }))!;
 }
 
 export interface MemberChange {
@@ -114,50 +152,51 @@ export interface MemberChange {
 }
 
 /**
- * Writes new group fields and a membership delta. Returns null when the group does not exist.
- * `withMembers` says whether the caller will show members (a PATCH answered without them need not load them).
+ * Writes new group fields and a membership delta in one driver-direct statement: the update happens
+ * only if every added id is a live user of the connection (else nothing is written and the unknown
+ * ids are reported), then members removed and added, the audit event and the reconcile mark.
+ * Returns null when the group does not exist. `withMembers` says whether the caller will show members.
  */
 export async function updateGroup(
-  db: Db,
+  db: Database,
   ctx: WriteContext,
   id: string,
   fields: GroupFields,
   change: MemberChange,
   options: { expectedVersion?: number; action: string; withMembers: boolean },
 ): Promise<GroupRecord | null> {
-  const updated = await db.$transaction(async (tx) => {
-    await requireLiveUsers(tx, ctx.connectionId, change.add);
-    const result = await tx.scimGroup.updateMany({
-      where: { id, connectionId: ctx.connectionId, deletedAt: null, ...(options.expectedVersion !== undefined ? { version: options.expectedVersion } : {}) },
-      data: { ...fields, version: { increment: 1 }, updatedAt: ctx.now },
-    });
-    if (result.count === 0) {
-      const current = await tx.scimGroup.findFirst({ where: { id, connectionId: ctx.connectionId, deletedAt: null }, select: { version: true } });
-      if (!current) return false;
-      throw new ProvisioningError("versionMismatch", "The group was changed by another request", { currentVersion: current.version });
-    }
-    if (change.remove.length > 0) {
-      await tx.scimGroupMember.deleteMany({ where: { groupId: id, userId: { in: change.remove.map((u) => u.toLowerCase()) } } });
-    }
-    if (change.add.length > 0) {
-      await tx.scimGroupMember.createMany({
-        data: change.add.map((userId) => ({ groupId: id, userId: userId.toLowerCase(), createdAt: ctx.now })),
-        skipDuplicates: true,
-      });
-    }
-    await recordAudit(tx, {
+  if (!change.add.every(isUuid)) await requireLiveUsers(db, ctx.connectionId, change.add);
+  const add = [...new Set(change.add.map((u) => u.toLowerCase()))];
+  const remove = change.remove.filter(isUuid).map((u) => u.toLowerCase());
+  const p = new SqlParams();
+  const connectionId = p.uuid(ctx.connectionId);
+  const at = p.timestamp(ctx.now);
+  const versionCheck = options.expectedVersion !== undefined ? `AND "version" = ${p.add(options.expectedVersion)}` : "";
+  const statement = `WITH known AS (${knownUsersSql(p, ctx.connectionId, add)}),
+    g AS (
+      UPDATE "ScimGroup" SET "displayName" = ${p.add(fields.displayName)}, "displayNameKey" = ${p.add(fields.displayNameKey)}, "externalId" = ${p.add(fields.externalId)},
+        "resource" = ${p.json(fields.resource)}, "version" = "version" + 1, "updatedAt" = ${at}
+      WHERE "id" = ${p.uuid(id)} AND "connectionId" = ${connectionId} AND "deletedAt" IS NULL ${versionCheck}
+        AND (SELECT count(*) FROM known) = ${p.add(add.length)}
+      RETURNING *),
+    removed AS (DELETE FROM "ScimGroupMember" WHERE "groupId" IN (SELECT "id" FROM g) AND "userId" = ANY(${p.add(remove)}::uuid[])),
+    added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known ON CONFLICT DO NOTHING),
+    a AS (${auditInsertSql(p, "g", {
+      at: ctx.now,
       connectionId: ctx.connectionId,
       actor: ctx.actor,
       action: options.action,
       subjectType: "group",
-      subjectId: id,
       requestId: ctx.requestId,
       details: { displayName: fields.displayName, externalId: fields.externalId, added: [...change.add], removed: [...change.remove] },
-    });
-    await markDirty(tx, { connectionId: ctx.connectionId, subjectType: "group", subjectId: id }, ctx.now);
-    return true;
-  });
-  if (!updated) return null;
+    })}),
+    r AS (${markDirtySql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
+    SELECT "id" FROM g`;
+  const [updated] = await db.direct.query<{ id: string }>(statement, p.values);
+  if (!updated) {
+    await requireLiveUsers(db, ctx.connectionId, add);
+    return explainMissedWrite(db, "ScimGroup", ctx.connectionId, id);
+  }
   return findGroup(db, ctx.connectionId, id, { withMembers: options.withMembers });
 }
 

@@ -15,6 +15,7 @@ import type { Prisma, PrismaClient, ScimUser } from "../generated/prisma/client"
 import { markDirty, markDirtySql } from "../reconcile/mark-dirty";
 import { groupsOfUsers } from "./membership-reads";
 import { ProvisioningError } from "./provisioning-error";
+import { explainMissedWrite } from "./missed-write";
 import { isUniqueViolation } from "./unique-violation";
 import type { UserFields } from "./user-fields";
 import type { WriteContext } from "./write-context";
@@ -145,14 +146,6 @@ export async function createUser(db: Database, ctx: WriteContext, fields: UserFi
     if (isUniqueViolation(error)) throw userNameTaken(fields);
     throw error;
   }
-}
-
-/** Why a conditional write touched no row: the row is gone (null), or its version moved (throws). */
-async function explainMissedWrite(db: Database, table: "ScimUser" | "ScimGroup", connectionId: string, id: string): Promise<null> {
-  const [current] = await db.direct.query<{ version: number }>(`SELECT "version" FROM "${table}" WHERE "id" = $1::uuid AND "connectionId" = $2::uuid AND "deletedAt" IS NULL`, [id, connectionId]);
-  if (!current) return null;
-  const what = table === "ScimUser" ? "user" : "group";
-  throw new ProvisioningError("versionMismatch", `The ${what} was changed by another request`, { currentVersion: current.version });
 }
 
 /**

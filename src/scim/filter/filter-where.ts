@@ -7,6 +7,7 @@
  * Leaves on nullable columns are written `col IS NOT NULL AND col = v` so they are never SQL NULL:
  * `not (externalId eq "x")` then matches users without an externalId, as the in-memory evaluator does.
  */
+import { isUuid } from "../../provisioning/uuid";
 import type { Filter, FilterLeafTarget, FilterValue } from "./filter";
 import type { CompareOperator } from "./filter-syntax";
 
@@ -68,11 +69,7 @@ export function splitFilter(filter: Filter | undefined, leaves: LeafTranslator):
 
 // ---- helpers for column leaves -------------------------------------------------------------
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(text: string): boolean {
-  return UUID.test(text);
-}
+export { isUuid };
 
 const notNull = (column: string, condition: Where): Where => ({ AND: [{ [column]: { not: null } }, condition] });
 

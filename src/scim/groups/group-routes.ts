@@ -40,7 +40,7 @@ export function groupRoutes({ config, db }: AppDeps): Router {
   router.post("/", async (req, res) => {
     const scope = requestScope(req, config);
     const resource = validateResourceBody("Group", req.body);
-    const record = await createGroup(db.prisma, scope.write, groupFieldsFrom(resource), memberIdsOf(resource));
+    const record = await createGroup(db, scope.write, groupFieldsFrom(resource), memberIdsOf(resource));
     answer(res, 201, record, scope.base, projectionOf(req));
   });
 
@@ -49,7 +49,7 @@ export function groupRoutes({ config, db }: AppDeps): Router {
     const projection = projectionOf(req);
     const id = requireResourceId(req.params.id, "Group");
     // Entra reads groups with excludedAttributes=members: then members are not loaded at all.
-    const record = await findGroup(db.prisma, scope.connectionId, id, { withMembers: projectionIncludes(projection, groupCatalog, "members") });
+    const record = await findGroup(db, scope.connectionId, id, { withMembers: projectionIncludes(projection, groupCatalog, "members") });
     if (!record) throw notFound(`Group ${id} not found`);
     if (repliedNotModified(req, res, record.row.version)) return;
     answer(res, 200, record, scope.base, projection);
@@ -60,11 +60,11 @@ export function groupRoutes({ config, db }: AppDeps): Router {
     const projection = projectionOf(req);
     const id = requireResourceId(req.params.id, "Group");
     const resource = validateResourceBody("Group", req.body);
-    const current = await findGroup(db.prisma, scope.connectionId, id, { withMembers: true });
+    const current = await findGroup(db, scope.connectionId, id, { withMembers: true });
     if (!current) throw notFound(`Group ${id} not found`);
     const expectedVersion = requireIfMatch(req, current.row.version);
     const change = diffMembers(current.members!.map((m) => m.id), memberIdsOf(resource));
-    const record = await updateGroup(db.prisma, scope.write, id, groupFieldsFrom(resource), change, {
+    const record = await updateGroup(db, scope.write, id, groupFieldsFrom(resource), change, {
       expectedVersion,
       action: "scim.group.replaced",
       withMembers: projectionIncludes(projection, groupCatalog, "members"),
@@ -77,7 +77,7 @@ export function groupRoutes({ config, db }: AppDeps): Router {
     const scope = requestScope(req, config);
     const projection = projectionOf(req);
     const id = requireResourceId(req.params.id, "Group");
-    const current = await findGroup(db.prisma, scope.connectionId, id, { withMembers: true });
+    const current = await findGroup(db, scope.connectionId, id, { withMembers: true });
     if (!current) throw notFound(`Group ${id} not found`);
     const expectedVersion = requireIfMatch(req, current.row.version);
     const before = groupResource(current, scope.base);
@@ -89,7 +89,7 @@ export function groupRoutes({ config, db }: AppDeps): Router {
       return;
     }
     const change = diffMembers(memberIdsOf(patchable), memberIdsOf(patched));
-    const record = await updateGroup(db.prisma, scope.write, id, groupFieldsFrom(patched), change, {
+    const record = await updateGroup(db, scope.write, id, groupFieldsFrom(patched), change, {
       expectedVersion,
       action: "scim.group.patched",
       withMembers: projectionIncludes(projection, groupCatalog, "members"),
@@ -103,7 +103,7 @@ export function groupRoutes({ config, db }: AppDeps): Router {
     const id = requireResourceId(req.params.id, "Group");
     let expectedVersion: number | undefined;
     if (req.headers["if-match"] !== undefined) {
-      const current = await findGroup(db.prisma, scope.connectionId, id, { withMembers: false });
+      const current = await findGroup(db, scope.connectionId, id, { withMembers: false });
       if (!current) throw notFound(`Group ${id} not found`);
       expectedVersion = requireIfMatch(req, current.row.version);
     }
