@@ -219,13 +219,38 @@ function send(
     text = reply.raw.text;
   } else if (reply.body !== undefined) {
     contentType = "application/json";
-    text = JSON.stringify(reply.body);
+    text = reply.json ?? JSON.stringify(reply.body);
   }
-  const headers: Record<string, string> = { ...reply.headers };
-  if (contentType) headers["content-type"] = contentType;
   // An explicit length spares chunked encoding.
-  headers["content-length"] = text === undefined ? "0" : String(Buffer.byteLength(text));
-  res.writeHead(reply.status, headers);
+  const length = text === undefined ? "0" : String(Buffer.byteLength(text));
+  res.writeHead(reply.status, headerList(reply.headers, contentType, length));
   res.end(text);
   deps.onResponse?.({ method, path, route, status: reply.status, contentType, body: reply.raw ? reply.raw.text : reply.body });
+}
+
+/**
+ * The reply's headers, then content-type and content-length, as the flat [name, value, …] list that
+ * writeHead takes exactly as it takes an object (same order, same checks). It stands for what was
+ * `{ ...reply.headers, "content-type": …, "content-length": … }`, down to a same-named entry keeping its
+ * place with the new value; copying the object and adding keys to the copy cost microseconds a request.
+ */
+function headerList(extra: Record<string, string> | undefined, contentType: string | null, length: string): string[] {
+  const list: string[] = [];
+  let typeDone = !contentType;
+  let lengthDone = false;
+  for (const name in extra) {
+    if (!Object.hasOwn(extra, name)) continue;
+    if (name === "content-type" && !typeDone) {
+      list.push(name, contentType!);
+      typeDone = true;
+    } else if (name === "content-length") {
+      list.push(name, length);
+      lengthDone = true;
+    } else {
+      list.push(name, extra[name]);
+    }
+  }
+  if (!typeDone) list.push("content-type", contentType!);
+  if (!lengthDone) list.push("content-length", length);
+  return list;
 }
