@@ -6,6 +6,7 @@
  */
 import type { Context, Reply } from "./router";
 import { paramError } from "./errors";
+import { jsonArray, type JsonMemo } from "./json-memo";
 
 export const MAX_COUNT_LIMIT = 10_000;
 /** contract §5: per_page above 100 is clamped (unconfirmed; the documented maximum is 100). */
@@ -44,8 +45,11 @@ function link(prefix: string, page: number, perPageText: string, rel: string): s
   return `<${prefix}page=${page}&per_page=${perPageText}>; rel="${rel}"`;
 }
 
-/** Answers one page of `rows` (already filtered and ordered) with the offset pagination headers. */
-export function paginate<T>(ctx: Context, rows: readonly T[], render: (row: T) => unknown): Reply {
+/**
+ * Answers one page of `rows` (already filtered and ordered) with the offset pagination headers. With a
+ * memo (rows that are records), each row's entity text is reused while the entity is unchanged.
+ */
+export function paginate<T>(ctx: Context, rows: readonly T[], render: (row: T) => unknown, memo?: JsonMemo<T & object>): Reply {
   const { page, perPage } = readPageParams(ctx);
   const total = rows.length;
   const counted = total <= MAX_COUNT_LIMIT;
@@ -74,7 +78,9 @@ export function paginate<T>(ctx: Context, rows: readonly T[], render: (row: T) =
     headers["x-total"] = String(total);
     headers["x-total-pages"] = String(totalPages);
   }
-  return { status: 200, body: slice.map(render), headers };
+  const body = slice.map(render);
+  if (!memo) return { status: 200, body, headers };
+  return { status: 200, body, headers, json: jsonArray(slice.map((row, i) => memo.stringify(row as T & object, body[i]))) };
 }
 
 /**

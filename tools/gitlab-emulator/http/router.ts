@@ -43,6 +43,8 @@ export interface Reply {
   status: number;
   /** JSON body; `undefined` means no body (204). */
   body?: unknown;
+  /** `body` already serialised (http/json-memo.ts); when given it is exactly JSON.stringify(body). */
+  json?: string;
   headers?: Record<string, string>;
   /** Non-JSON answers (HTML sign-in page, redirects). */
   raw?: { contentType: string; text: string };

@@ -8,6 +8,7 @@
 import type { Context, Reply, RouteDef } from "../http/router";
 import { readParams } from "../http/params";
 import { paginate } from "../http/pagination";
+import { JsonMemo } from "../http/json-memo";
 import { ApiError, conflict, forbidden, notFound, recordNotFound, validationError } from "../http/errors";
 import { requireCaller, type Caller } from "../auth";
 import { member as memberEntity } from "../entities";
@@ -61,18 +62,26 @@ function listAll(ctx: Context): Reply {
   return paginate(ctx, filterMembers(ctx, rows), ({ m, u }) => memberEntity(m, u, ctx.baseUrl, ctx.store));
 }
 
+/** Serialised member entities per membership record (http/json-memo.ts), for the one-member look-ups. */
+const memberJson = new JsonMemo<MemberRecord>();
+
+function oneMember(ctx: Context, m: MemberRecord): Reply {
+  const body = memberEntity(m, ctx.store.findUser(m.userId)!, ctx.baseUrl, ctx.store);
+  return { status: 200, body, json: memberJson.stringify(m, body) };
+}
+
 function getDirect(ctx: Context): Reply {
   const group = requireVisibleGroup(ctx);
   const m = ctx.store.findMember(group.id, Number(ctx.pathParams.user_id));
   if (!m) throw recordNotFound();
-  return { status: 200, body: memberEntity(m, ctx.store.findUser(m.userId)!, ctx.baseUrl, ctx.store) };
+  return oneMember(ctx, m);
 }
 
 function getEffective(ctx: Context): Reply {
   const group = requireVisibleGroup(ctx);
   const m = effectiveMembers(ctx.store, group).get(Number(ctx.pathParams.user_id));
   if (!m) throw recordNotFound();
-  return { status: 200, body: memberEntity(m, ctx.store.findUser(m.userId)!, ctx.baseUrl, ctx.store) };
+  return oneMember(ctx, m);
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { Context, Reply, RouteDef } from "../http/router";
 import { readParams } from "../http/params";
 import { paginate, paginateKeyset, readPageParams } from "../http/pagination";
+import { JsonMemo } from "../http/json-memo";
 import { ApiError, conflict, forbidden, notFound, preconditionFailed } from "../http/errors";
 import { requireAdmin, requireCaller } from "../auth";
 import { userBasic, userProfile, userPublic, userWithAdmin } from "../entities";
@@ -76,6 +77,7 @@ function listUsers(ctx: Context): Reply {
   // Two unnamed arrows rather than one arrow with a test inside: under tsx (esbuild keepNames) an arrow
   // bound straight to a name is wrapped in a name-setting call, which costs on every request.
   const render = admin ? (u: UserRecord) => userWithAdmin(u, ctx.baseUrl, ctx.store) : (u: UserRecord) => userBasic(u, ctx.baseUrl);
+  const memo = admin ? adminUserJson : basicUserJson;
   if (p.pagination === "keyset") return paginateKeyset(ctx, rows, (u) => String(u.id), render);
   const { page, perPage } = readPageParams(ctx);
   if ((page - 1) * perPage >= MAX_OFFSET) {
@@ -83,8 +85,12 @@ function listUsers(ctx: Context): Reply {
       error: `Offset pagination has a maximum allowed offset of ${MAX_OFFSET} for requests that return objects of type User. Remaining records can be retrieved using keyset pagination.`,
     });
   }
-  return paginate(ctx, rows, render);
+  return paginate(ctx, rows, render, memo);
 }
+
+/** Serialised list entities per user record (http/json-memo.ts), one memo per entity kind. */
+const adminUserJson = new JsonMemo<UserRecord>();
+const basicUserJson = new JsonMemo<UserRecord>();
 
 /** Uses the indexes for exact look-ups so a username or identity query never scans. */
 function candidateUsers(store: Store, username?: string, externUid?: string, provider?: string, search?: string, admin = false): UserRecord[] {
