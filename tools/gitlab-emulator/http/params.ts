@@ -60,15 +60,24 @@ function coerce(type: ParamType, raw: unknown): unknown {
   }
 }
 
-/** Declared names per spec object, computed once: readParams runs on every request. */
-const declared = new WeakMap<object, string[]>();
+/** Declared names, and the indexes of the required ones, per spec object: readParams runs on every request. */
+const declared = new WeakMap<object, { names: string[]; required: number[] }>();
+
+function declarationsOf(specs: Record<string, ParamSpec>): { names: string[]; required: number[] } {
+  let d = declared.get(specs);
+  if (!d) {
+    const names = Object.keys(specs);
+    d = { names, required: names.flatMap((name, i) => (specs[name].required ? [i] : [])) };
+    declared.set(specs, d);
+  }
+  return d;
+}
 
 export function readParams<S extends Record<string, ParamSpec>>(input: ParamInput, specs: S, rules: ParamRules = {}): ParamsOf<S> {
   // Errors are reported in declaration order, as Grape does; the loop only visits what was sent.
   const errors: [order: number, text: string][] = [];
   const out: Record<string, unknown> = {};
-  let names = declared.get(specs);
-  if (!names) declared.set(specs, (names = Object.keys(specs)));
+  const { names, required } = declarationsOf(specs);
   for (const name in input) {
     const spec = specs[name];
     const raw = input[name];
@@ -78,8 +87,8 @@ export function readParams<S extends Record<string, ParamSpec>>(input: ParamInpu
     else if (spec.values && !spec.values.includes(value as string | number)) errors.push([names.indexOf(name), `${name} does not have a valid value`]);
     else out[name] = value;
   }
-  for (let i = 0; i < names.length; i++) {
-    if (specs[names[i]].required && !present(input[names[i]])) errors.push([i, `${names[i]} is missing`]);
+  for (const i of required) {
+    if (!present(input[names[i]])) errors.push([i, `${names[i]} is missing`]);
   }
   const texts = errors.length ? errors.sort((a, b) => a[0] - b[0]).map(([, text]) => text) : [];
   for (const group of rules.mutuallyExclusive ?? []) {

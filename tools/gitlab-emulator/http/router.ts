@@ -97,24 +97,32 @@ export class Router {
   }
 
   /**
-   * Runs on every request, so it allocates only for the route that matches: segments are the raw path
-   * split on "/" less the part before the first "/", literals are checked before any parameter is decoded.
+   * Runs on every request, so it allocates only for the route that matches: the segments are those of
+   * the raw path split on "/" less the part before the first "/", read in place (String#split costs
+   * more than the rest of the match), and literals are checked before any parameter is decoded.
    */
   match(method: string, rawPath: string): { route: CompiledRoute; params: Record<string, string> } | null {
-    const parts = rawPath.split("/");
-    const candidates = this.byShape.get(method)?.[parts.length - 1];
+    const bySize = this.byShape.get(method);
+    if (!bySize) return null;
+    // slashes[i] is the "/" before segment i; the last entry closes the last segment.
+    const slashes: number[] = [];
+    for (let at = rawPath.indexOf("/"); at >= 0; at = rawPath.indexOf("/", at + 1)) slashes.push(at);
+    const candidates = bySize[slashes.length];
     if (!candidates) return null;
+    slashes.push(rawPath.length);
     outer: for (const route of candidates) {
       const segments = route.segments;
       for (let i = 0; i < segments.length; i++) {
         const literal = segments[i].literal;
-        if (literal !== undefined && literal !== parts[i + 1]) continue outer;
+        if (literal === undefined) continue;
+        const start = slashes[i] + 1;
+        if (slashes[i + 1] - start !== literal.length || !rawPath.startsWith(literal, start)) continue outer;
       }
       const params: Record<string, string> = {};
       for (let i = 0; i < segments.length; i++) {
         const segment = segments[i];
         if (segment.literal !== undefined) continue;
-        const part = parts[i + 1];
+        const part = rawPath.slice(slashes[i] + 1, slashes[i + 1]);
         let value: string;
         try {
           // Without a "%" there is nothing to decode.
