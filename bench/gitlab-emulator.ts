@@ -3,8 +3,9 @@
  * a member lookup and a user lookup by username must answer at ≥ 0.5× the rate of a bare node:http
  * endpoint measured in the same run, and seeding 100,000 users must take ≤ 10× building the same objects
  * in a plain loop. The load generator (autocannon, 10 connections) runs in a child process so that it
- * does not share the event loop with the server under test; the three targets are measured in turn for
- * several rounds and the medians reported, so a burst of other work on the machine hits all of them.
+ * does not share the event loop with the server under test; after a short unmeasured warm-up of each, the
+ * three targets are measured in turn for several rounds and the medians reported, so a burst of other
+ * work on the machine hits all of them.
  *
  * Run alone: npx tsx bench/gitlab-emulator.ts
  */
@@ -42,10 +43,13 @@ interface CannonResult {
   errors: number;
 }
 
+/** Unmeasured load on every target before the rounds, so that no target's first round pays for the JIT. */
+const WARMUP_S = 1;
+
 /** autocannon in its own process; JSON result on stdout. */
-function cannon(url: string, headers: Record<string, string> = {}): Promise<CannonResult> {
+function cannon(url: string, headers: Record<string, string> = {}, durationS = DURATION_S): Promise<CannonResult> {
   const bin = require.resolve("autocannon/autocannon.js");
-  const args = [bin, "-c", String(CONNECTIONS), "-d", String(DURATION_S), "-j"];
+  const args = [bin, "-c", String(CONNECTIONS), "-d", String(durationS), "-j"];
   for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}=${v}`);
   args.push(url);
   return new Promise((resolve, reject) => {
@@ -123,6 +127,7 @@ export async function benchGitLabEmulator(): Promise<BenchRow[]> {
     { name: "GET /api/v4/users?username=…", url: `${emu.url}/api/v4/users?username=user77777`, headers: auth },
   ];
   try {
+    for (const t of targets) await cannon(t.url, t.headers, WARMUP_S);
     const results = targets.map(() => [] as CannonResult[]);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, t] of targets.entries()) {
