@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";
+import v8 from "node:v8";
 import { createApp } from "./app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
@@ -125,6 +126,11 @@ async function stopBridge(
 }
 
 async function main(): Promise<void> {
+  // The server's live heap is ~25 MB, but V8's default growth policy lets a busy process hold 100+ MB
+  // of heap before collecting (measured: heapTotal 35 -> 130 MB under SCIM load, heapUsed after a full
+  // GC ~26 MB). Preferring a small heap keeps the process near its working set beside PGlite's
+  // WebAssembly memory (~128 MB), which is what an operator sizing a container sees.
+  v8.setFlagsFromString("--optimize-for-size");
   let config: Config;
   try {
     config = loadConfig();
