@@ -8,7 +8,10 @@
 
 interface Entry {
   snapshot: unknown;
-  text: string;
+  /** Undefined where JSON.stringify gives undefined (a function, undefined, a toJSON answering so). */
+  text: string | undefined;
+  /** `[text]`, made on first use: a look-up by username answers a list of one. */
+  alone?: string;
 }
 
 /** Records remembered per memo: enough for any hot set, small next to a store of 100,000 users. */
@@ -24,20 +27,32 @@ export class JsonMemo<K extends object> {
   constructor(private readonly limit = DEFAULT_LIMIT) {}
 
   /** JSON.stringify(value), reused when `value` equals what was last serialised for `key`. */
-  stringify(key: K, value: unknown): string {
+  stringify(key: K, value: unknown): string | undefined {
+    return this.entry(key, value).text;
+  }
+
+  /**
+   * JSON.stringify(values) for values rendered from `keys`, in the same order: an array's text is its
+   * items' texts ("null" for what has none) joined by "," between brackets.
+   */
+  stringifyList(keys: readonly K[], values: readonly unknown[]): string {
+    if (keys.length === 1) {
+      const entry = this.entry(keys[0], values[0]);
+      return (entry.alone ??= `[${entry.text ?? "null"}]`);
+    }
+    return `[${keys.map((key, i) => this.entry(key, values[i]).text ?? "null").join(",")}]`;
+  }
+
+  private entry(key: K, value: unknown): Entry {
     const entry = this.last.get(key);
-    if (entry && plainPrototypes() && matches(entry.snapshot, value)) return entry.text;
-    const text = JSON.stringify(value);
+    if (entry && plainPrototypes() && matches(entry.snapshot, value)) return entry;
+    const text = JSON.stringify(value) as string | undefined; // first: what it throws is what the caller sees
+    const fresh: Entry = { snapshot: snapshot(value), text };
     if (entry) this.last.delete(key);
     else if (this.last.size >= this.limit) this.last.delete(this.last.keys().next().value as K);
-    this.last.set(key, { snapshot: snapshot(value), text });
-    return text;
+    this.last.set(key, fresh);
+    return fresh;
   }
-}
-
-/** The text JSON.stringify gives for an array of objects whose texts are given. */
-export function jsonArray(texts: readonly string[]): string {
-  return `[${texts.join(",")}]`;
 }
 
 /*

@@ -6,7 +6,7 @@
  */
 import type { Context, Reply } from "./router";
 import { paramError } from "./errors";
-import { jsonArray, type JsonMemo } from "./json-memo";
+import type { JsonMemo } from "./json-memo";
 
 export const MAX_COUNT_LIMIT = 10_000;
 /** contract §5: per_page above 100 is clamped (unconfirmed; the documented maximum is 100). */
@@ -35,10 +35,16 @@ function linkPrefix(ctx: Context): string {
   let rest = "";
   for (const [k, v] of ctx.query) {
     if (k === "page" || k === "per_page") continue;
-    rest += `${encodeURIComponent(k)}=${encodeURIComponent(v)}&`;
+    rest += `${encodeComponent(k)}=${encodeComponent(v)}&`;
   }
   return `${ctx.baseUrl}${ctx.path}?${rest}`;
 }
+
+/** The characters encodeURIComponent leaves as they are (ECMA-262 uriUnreserved). */
+const UNRESERVED = /^[A-Za-z0-9\-_.!~*'()]*$/;
+
+/** encodeURIComponent, skipped for the usual query text that it would return unchanged. */
+const encodeComponent = (text: string) => (UNRESERVED.test(text) ? text : encodeURIComponent(text));
 
 /** One link-header entry; a plain function rather than a closure per request. */
 function link(prefix: string, page: number, perPageText: string, rel: string): string {
@@ -80,7 +86,7 @@ export function paginate<T>(ctx: Context, rows: readonly T[], render: (row: T) =
   }
   const body = slice.map(render);
   if (!memo) return { status: 200, body, headers };
-  return { status: 200, body, headers, json: jsonArray(slice.map((row, i) => memo.stringify(row as T & object, body[i]))) };
+  return { status: 200, body, headers, json: memo.stringifyList(slice as readonly (T & object)[], body) };
 }
 
 /**
