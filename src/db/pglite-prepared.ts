@@ -17,6 +17,16 @@ import type { SqlRunner } from "./sql-runner";
 const { serialize } = protocol;
 const MAX_STATEMENTS = 200;
 
+/*
+ * PostgreSQL re-plans a prepared statement for each call (a "custom plan") while it estimates that
+ * cheaper than its generic plan, and for these statements it does: planning then costs more than
+ * executing. Every statement here is a lookup by primary or unique key whose plan does not depend
+ * on the values, so its executions use the generic plan; the setting wraps only them (it is read
+ * at execution), and Prisma's own queries on the same connection keep PostgreSQL's default.
+ */
+const USE_GENERIC_PLAN = serialize.query("SET plan_cache_mode = force_generic_plan");
+const USE_DEFAULT_PLAN = serialize.query("RESET plan_cache_mode");
+
 interface Prepared {
   name: string;
   paramTypes: number[];
@@ -32,9 +42,11 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Statement names are unique in the process, so two runners on one connection never collide. */
+let counter = 0;
+
 export function preparedStatementRunner(client: PGlite): SqlRunner {
   const statements = new Map<string, Prepared>();
-  let counter = 0;
 
   async function prepare(sql: string): Promise<Prepared> {
     if (statements.size >= MAX_STATEMENTS) {
@@ -57,11 +69,12 @@ export function preparedStatementRunner(client: PGlite): SqlRunner {
       return serializer ? serializer(param) : String(param);
     });
     const { messages } = await client.execProtocol(
-      concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]),
+      concat([USE_GENERIC_PLAN, serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync(), USE_DEFAULT_PLAN]),
       { syncToFs: false },
     );
     await client.syncToFs();
-    return (parse.parseResults(messages, client.parsers)[0]?.rows ?? []) as Row[];
+    // Result sets: the SET, this statement, the RESET.
+    return (parse.parseResults(messages, client.parsers)[1]?.rows ?? []) as Row[];
   }
 
   return {
