@@ -48,15 +48,17 @@ const MEMBERS_OF_G = `COALESCE((SELECT json_agg(json_build_object('id', u."id", 
 
 type GroupRowWithMembers = ScimGroup & { members?: GroupMemberRef[] };
 
+function toRecord({ members, ...row }: GroupRowWithMembers): GroupRecord {
+  return members === undefined ? { row } : { row, members };
+}
+
 /** One driver-direct statement (the group, and its members when asked): PATCH reads it on every push. */
 export async function findGroup(db: Database, connectionId: string, id: string, options: { withMembers: boolean }): Promise<GroupRecord | null> {
   const [found] = await db.direct.query<GroupRowWithMembers>(
     `SELECT g.*${options.withMembers ? `, ${MEMBERS_OF_G}` : ""} FROM "ScimGroup" g WHERE g."id" = $1::uuid AND g."connectionId" = $2::uuid AND g."deletedAt" IS NULL`,
     [id, connectionId],
   );
-  if (!found) return null;
-  const { members, ...row } = found;
-  return members === undefined ? { row } : { row, members };
+  return found ? toRecord(found) : null;
 }
 
 export interface GroupQuery {
@@ -152,6 +154,17 @@ export interface MemberChange {
 }
 
 /**
+ * The members after the write, from inside the writing statement (which cannot see its own changes):
+ * the rows it started with minus those it removed, plus those it inserted, in the order they were added.
+ */
+function membersAfterSql(removeIds: string): string {
+  return `COALESCE((SELECT json_agg(json_build_object('id', u."id", 'userName', u."userName", 'displayName', u."displayName") ORDER BY after."createdAt", u."id")
+      FROM (SELECT m."userId", m."createdAt" FROM "ScimGroupMember" m WHERE m."groupId" IN (SELECT "id" FROM g) AND m."userId" <> ALL(${removeIds}::uuid[])
+            UNION ALL SELECT "userId", "createdAt" FROM added) after
+      JOIN "ScimUser" u ON u."id" = after."userId"), '[]'::json) AS "members"`;
+}
+
+/**
  * Writes new group fields and a membership delta in one driver-direct statement: the update happens
  * only if every added id is a live user of the connection (else nothing is written and the unknown
  * ids are reported), then members removed and added, the audit event and the reconcile mark.
@@ -172,6 +185,7 @@ export async function updateGroup(
   const connectionId = p.uuid(ctx.connectionId);
   const at = p.timestamp(ctx.now);
   const versionCheck = options.expectedVersion !== undefined ? `AND "version" = ${p.add(options.expectedVersion)}` : "";
+  const removeIds = p.add(remove);
   const statement = `WITH known AS (${knownUsersSql(p, ctx.connectionId, add)}),
     g AS (
       UPDATE "ScimGroup" SET "displayName" = ${p.add(fields.displayName)}, "displayNameKey" = ${p.add(fields.displayNameKey)}, "externalId" = ${p.add(fields.externalId)},
@@ -179,8 +193,8 @@ export async function updateGroup(
       WHERE "id" = ${p.uuid(id)} AND "connectionId" = ${connectionId} AND "deletedAt" IS NULL ${versionCheck}
         AND (SELECT count(*) FROM known) = ${p.add(add.length)}
       RETURNING *),
-    removed AS (DELETE FROM "ScimGroupMember" WHERE "groupId" IN (SELECT "id" FROM g) AND "userId" = ANY(${p.add(remove)}::uuid[])),
-    added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known ON CONFLICT DO NOTHING),
+    removed AS (DELETE FROM "ScimGroupMember" WHERE "groupId" IN (SELECT "id" FROM g) AND "userId" = ANY(${removeIds}::uuid[])),
+    added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known ON CONFLICT DO NOTHING RETURNING "userId", "createdAt"),
     a AS (${auditInsertSql(p, "g", {
       at: ctx.now,
       connectionId: ctx.connectionId,
@@ -191,13 +205,13 @@ export async function updateGroup(
       details: { displayName: fields.displayName, externalId: fields.externalId, added: [...change.add], removed: [...change.remove] },
     })}),
     r AS (${markDirtySql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
-    SELECT "id" FROM g`;
-  const [updated] = await db.direct.query<{ id: string }>(statement, p.values);
+    SELECT g.*${options.withMembers ? `, ${membersAfterSql(removeIds)}` : ""} FROM g`;
+  const [updated] = await db.direct.query<GroupRowWithMembers>(statement, p.values);
   if (!updated) {
     await requireLiveUsers(db, ctx.connectionId, add);
     return explainMissedWrite(db, "ScimGroup", ctx.connectionId, id);
   }
-  return findGroup(db, ctx.connectionId, id, { withMembers: options.withMembers });
+  return toRecord(updated);
 }
 
 /** Tombstones the group and drops its memberships. False when not found. */

@@ -79,6 +79,24 @@ test("RFC 7644 §3.5.2 PATCH rename without path; an unchanged re-send writes no
   expect(again.body.meta.version).toBe('W/"2"');
 });
 
+test("RFC 7644 §3.5.2 a PATCH answers the group as stored: the same members, order and version a GET then shows", async () => {
+  const group = await createGroup(scim, "Answer", [u1, u2]);
+  const steps = [
+    [{ op: "add", path: "members", value: [{ value: u3 }, { value: u1 }] }], // u1 already a member: no duplicate
+    [{ op: "remove", path: `members[value eq "${u2}"]` }],
+    [{ op: "add", path: "members", value: [{ value: u2 }] }], // re-added: now last
+    [{ op: "replace", path: "displayName", value: "Answer renamed" }],
+  ];
+  for (const operations of steps) {
+    const patched = await patch(group.id, operations);
+    expect(patched.status).toBe(200);
+    const read = await scim("get", `/Groups/${group.id}`);
+    expect(patched.body).toEqual(read.body);
+    expect(patched.headers.etag).toBe(read.headers.etag);
+  }
+  expect((await scim("get", `/Groups/${group.id}`)).body.members.map((m: { value: string }) => m.value)).toEqual([u1, u3, u2]);
+});
+
 test("RFC 7644 §3.5.2 concurrent PATCHes adding different members both land", async () => {
   const group = await createGroup(scim, "Concurrent");
   const results = await Promise.all([u1, u2, u3].map((u) => patch(group.id, [{ op: "add", path: "members", value: [{ value: u }] }])));
