@@ -128,7 +128,8 @@ export async function createGroup(db: Database, ctx: WriteContext, fields: Group
       SELECT ${p.uuid(crypto.randomUUID())}, ${p.uuid(ctx.connectionId)}, ${p.add(fields.displayName)}, ${p.add(fields.displayNameKey)}, ${p.add(fields.externalId)}, ${p.json(fields.resource)}, 1, ${at}, ${at}
       WHERE (SELECT count(*) FROM known) = ${p.add(members.length)}
       RETURNING *),
-    added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known),
+    added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known RETURNING "userId"),
+    touched AS (${touchUsersSql(`SELECT "userId" FROM added`, at)}),
     a AS (${auditInsertSql(p, "g", {
       at: ctx.now,
       connectionId: ctx.connectionId,
@@ -151,6 +152,15 @@ export async function createGroup(db: Database, ctx: WriteContext, fields: Group
 export interface MemberChange {
   add: readonly string[];
   remove: readonly string[];
+}
+
+/**
+ * A user's `groups` attribute is part of the user resource, so a membership change (or a group rename,
+ * which changes `groups[].display`) is a change of the user: its version (ETag) and lastModified move,
+ * or an IdP's If-None-Match would keep answering 304 with stale groups. `userIds` is a subquery.
+ */
+function touchUsersSql(userIds: string, at: string): string {
+  return `UPDATE "ScimUser" SET "version" = "version" + 1, "updatedAt" = ${at} WHERE "id" IN (${userIds})`;
 }
 
 /**
@@ -186,15 +196,22 @@ export async function updateGroup(
   const at = p.timestamp(ctx.now);
   const versionCheck = options.expectedVersion !== undefined ? `AND "version" = ${p.add(options.expectedVersion)}` : "";
   const removeIds = p.add(remove);
+  const groupId = p.uuid(id);
   const statement = `WITH known AS (${knownUsersSql(p, ctx.connectionId, add)}),
+    before AS (SELECT "displayName" FROM "ScimGroup" WHERE "id" = ${groupId}),
     g AS (
       UPDATE "ScimGroup" SET "displayName" = ${p.add(fields.displayName)}, "displayNameKey" = ${p.add(fields.displayNameKey)}, "externalId" = ${p.add(fields.externalId)},
         "resource" = ${p.json(fields.resource)}, "version" = "version" + 1, "updatedAt" = ${at}
-      WHERE "id" = ${p.uuid(id)} AND "connectionId" = ${connectionId} AND "deletedAt" IS NULL ${versionCheck}
+      WHERE "id" = ${groupId} AND "connectionId" = ${connectionId} AND "deletedAt" IS NULL ${versionCheck}
         AND (SELECT count(*) FROM known) = ${p.add(add.length)}
       RETURNING *),
-    removed AS (DELETE FROM "ScimGroupMember" WHERE "groupId" IN (SELECT "id" FROM g) AND "userId" = ANY(${removeIds}::uuid[])),
+    removed AS (DELETE FROM "ScimGroupMember" WHERE "groupId" IN (SELECT "id" FROM g) AND "userId" = ANY(${removeIds}::uuid[]) RETURNING "userId"),
     added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known ON CONFLICT DO NOTHING RETURNING "userId", "createdAt"),
+    touched AS (${touchUsersSql(
+      `SELECT "userId" FROM added UNION SELECT "userId" FROM removed
+       UNION SELECT m."userId" FROM "ScimGroupMember" m, g, before WHERE m."groupId" = g."id" AND g."displayName" IS DISTINCT FROM before."displayName"`,
+      at,
+    )}),
     a AS (${auditInsertSql(p, "g", {
       at: ctx.now,
       connectionId: ctx.connectionId,
@@ -228,6 +245,8 @@ export async function deleteGroup(db: Db, ctx: WriteContext, id: string, options
     }
     const members = await tx.scimGroupMember.findMany({ where: { groupId: id }, select: { userId: true } });
     await tx.scimGroupMember.deleteMany({ where: { groupId: id } });
+    // The former members' `groups` changed: their versions move too (see touchUsersSql).
+    if (members.length > 0) await tx.scimUser.updateMany({ where: { id: { in: members.map((m) => m.userId) } }, data: { version: { increment: 1 }, updatedAt: ctx.now } });
     await recordAudit(tx, {
       connectionId: ctx.connectionId,
       actor: ctx.actor,

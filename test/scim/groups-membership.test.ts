@@ -97,6 +97,28 @@ test("RFC 7644 §3.5.2 a PATCH answers the group as stored: the same members, or
   expect((await scim("get", `/Groups/${group.id}`)).body.members.map((m: { value: string }) => m.value)).toEqual([u1, u3, u2]);
 });
 
+test("RFC 7644 §3.14 a user's ETag moves when its groups change: join, rename, leave, group deleted (no stale 304)", async () => {
+  const member = (await createUser(scim, "etag.member")).id;
+  const etagOf = async () => (await scim("get", `/Users/${member}`)).headers.etag as string;
+  const seen = [await etagOf()];
+  const group = await createGroup(scim, "Etag group", [member]);
+  seen.push(await etagOf());
+  await patch(group.id, [{ op: "replace", path: "displayName", value: "Etag group renamed" }]);
+  seen.push(await etagOf());
+  await patch(group.id, [{ op: "replace", path: "externalId", value: "not-a-rename" }]);
+  expect(await etagOf()).toBe(seen[seen.length - 1]);
+  await patch(group.id, [{ op: "remove", path: `members[value eq "${member}"]` }]);
+  seen.push(await etagOf());
+  await patch(group.id, [{ op: "add", path: "members", value: [{ value: member }] }]);
+  seen.push(await etagOf());
+  expect((await scim("delete", `/Groups/${group.id}`)).status).toBe(204);
+  seen.push(await etagOf());
+  expect(new Set(seen).size).toBe(seen.length);
+  const stale = await scim("get", `/Users/${member}`, undefined, { "If-None-Match": seen[1] });
+  expect(stale.status).toBe(200);
+  expect(stale.body.groups).toBeUndefined();
+});
+
 test("RFC 7644 §3.5.2 concurrent PATCHes adding different members both land", async () => {
   const group = await createGroup(scim, "Concurrent");
   const results = await Promise.all([u1, u2, u3].map((u) => patch(group.id, [{ op: "add", path: "members", value: [{ value: u }] }])));
