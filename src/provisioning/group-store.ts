@@ -177,18 +177,24 @@ function membersAfterSql(removeIds: string): string {
 /**
  * Writes new group fields and a membership delta in one driver-direct statement: the update happens
  * only if every added id is a live user of the connection (else nothing is written and the unknown
- * ids are reported), then members removed and added, the audit event and the reconcile mark.
- * Returns null when the group does not exist. `withMembers` says whether the caller will show members.
+ * ids are reported), then members removed and added, the affected users' versions, the audit event
+ * and the reconcile mark. Returns null when the group does not exist. `withMembers` says whether the
+ * caller will show members.
+ *
+ * Without `fields` it is a membership delta alone (the IdP's group push, see member-delta.ts): the
+ * group's attributes stay, and a delta that changes nothing (only removals of non-members) writes
+ * nothing and answers the group as it is, as a PATCH that changes nothing does.
  */
 export async function updateGroup(
   db: Database,
   ctx: WriteContext,
   id: string,
-  fields: GroupFields,
+  fields: GroupFields | undefined,
   change: MemberChange,
   options: { expectedVersion?: number; action: string; withMembers: boolean },
 ): Promise<GroupRecord | null> {
-  if (!change.add.every(isUuid)) await requireLiveUsers(db, ctx.connectionId, change.add);
+  const allUuids = change.add.every(isUuid);
+  if (!allUuids && fields) await requireLiveUsers(db, ctx.connectionId, change.add);
   const add = [...new Set(change.add.map((u) => u.toLowerCase()))];
   const remove = change.remove.filter(isUuid).map((u) => u.toLowerCase());
   const p = new SqlParams();
@@ -197,13 +203,19 @@ export async function updateGroup(
   const versionCheck = options.expectedVersion !== undefined ? `AND "version" = ${p.add(options.expectedVersion)}` : "";
   const removeIds = p.add(remove);
   const groupId = p.uuid(id);
+  const setFields = fields
+    ? `"displayName" = ${p.add(fields.displayName)}, "displayNameKey" = ${p.add(fields.displayNameKey)}, "externalId" = ${p.add(fields.externalId)}, "resource" = ${p.json(fields.resource)},`
+    : "";
+  const changesSomething = fields
+    ? ""
+    : `AND (${p.add(add.length)} > 0 OR EXISTS (SELECT 1 FROM "ScimGroupMember" m WHERE m."groupId" = ${groupId} AND m."userId" = ANY(${removeIds}::uuid[])))`;
+  const details = fields ? { displayName: fields.displayName, externalId: fields.externalId, added: [...change.add], removed: [...change.remove] } : { added: [...change.add], removed: [...change.remove] };
   const statement = `WITH known AS (${knownUsersSql(p, ctx.connectionId, add)}),
     before AS (SELECT "displayName" FROM "ScimGroup" WHERE "id" = ${groupId}),
     g AS (
-      UPDATE "ScimGroup" SET "displayName" = ${p.add(fields.displayName)}, "displayNameKey" = ${p.add(fields.displayNameKey)}, "externalId" = ${p.add(fields.externalId)},
-        "resource" = ${p.json(fields.resource)}, "version" = "version" + 1, "updatedAt" = ${at}
+      UPDATE "ScimGroup" SET ${setFields} "version" = "version" + 1, "updatedAt" = ${at}
       WHERE "id" = ${groupId} AND "connectionId" = ${connectionId} AND "deletedAt" IS NULL ${versionCheck}
-        AND (SELECT count(*) FROM known) = ${p.add(add.length)}
+        AND (SELECT count(*) FROM known) = ${p.add(add.length)} ${changesSomething}
       RETURNING *),
     removed AS (DELETE FROM "ScimGroupMember" WHERE "groupId" IN (SELECT "id" FROM g) AND "userId" = ANY(${removeIds}::uuid[]) RETURNING "userId"),
     added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known ON CONFLICT DO NOTHING RETURNING "userId", "createdAt"),
@@ -212,23 +224,20 @@ export async function updateGroup(
        UNION SELECT m."userId" FROM "ScimGroupMember" m, g, before WHERE m."groupId" = g."id" AND g."displayName" IS DISTINCT FROM before."displayName"`,
       at,
     )}),
-    a AS (${auditInsertSql(p, "g", {
-      at: ctx.now,
-      connectionId: ctx.connectionId,
-      actor: ctx.actor,
-      action: options.action,
-      subjectType: "group",
-      requestId: ctx.requestId,
-      details: { displayName: fields.displayName, externalId: fields.externalId, added: [...change.add], removed: [...change.remove] },
-    })}),
+    a AS (${auditInsertSql(p, "g", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: options.action, subjectType: "group", requestId: ctx.requestId, details })}),
     r AS (${markDirtySql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
     SELECT g.*${options.withMembers ? `, ${membersAfterSql(removeIds)}` : ""} FROM g`;
-  const [updated] = await db.direct.query<GroupRowWithMembers>(statement, p.values);
-  if (!updated) {
+  const [updated] = allUuids ? await db.direct.query<GroupRowWithMembers>(statement, p.values) : [];
+  if (updated) return toRecord(updated);
+  // Nothing written: say why, in the general PATCH's order (no such group, unknown members, ...).
+  if (!fields) {
+    const current = await findGroup(db, ctx.connectionId, id, { withMembers: options.withMembers });
+    if (!current) return null;
     await requireLiveUsers(db, ctx.connectionId, add);
-    return explainMissedWrite(db, "ScimGroup", ctx.connectionId, id);
+    return current; // a delta that changes nothing
   }
-  return toRecord(updated);
+  await requireLiveUsers(db, ctx.connectionId, add);
+  return explainMissedWrite(db, "ScimGroup", ctx.connectionId, id);
 }
 
 /** Tombstones the group and drops its memberships. False when not found. */

@@ -119,6 +119,26 @@ test("RFC 7644 §3.14 a user's ETag moves when its groups change: join, rename, 
   expect(stale.body.groups).toBeUndefined();
 });
 
+test("RFC 7644 §3.5.2 member pushes apply in order; a push that changes nothing writes nothing", async () => {
+  const group = await createGroup(scim, "Ordered", [u1]);
+  let res = await patch(group.id, [
+    { op: "add", path: "members", value: [{ value: u2 }] },
+    { op: "remove", path: `members[value eq "${u2}"]` },
+    { op: "Add", path: "members", value: [{ value: u3 }] },
+  ]);
+  expect(res.status).toBe(200);
+  expect(memberIds(res.body)).toEqual([u1, u3].sort());
+  expect(res.body.meta.version).toBe('W/"2"');
+  res = await patch(group.id, [{ op: "remove", path: "members", value: [{ value: u2 }] }]); // u2 is not a member
+  expect(res.status).toBe(200);
+  expect(res.body.meta.version).toBe('W/"2"');
+  expect(memberIds(res.body)).toEqual([u1, u3].sort());
+  expect(await bridge.db.prisma.auditEvent.count({ where: { subjectId: group.id, action: "scim.group.patched" } })).toBe(1);
+  const missing = "0b7d1f5e-4a51-4c7e-9b8e-3f2a6d1c9e00";
+  const gone = await patch(missing, [{ op: "add", path: "members", value: [{ value: "not-a-user" }] }]);
+  expect(gone.status).toBe(404);
+});
+
 test("RFC 7644 §3.5.2 concurrent PATCHes adding different members both land", async () => {
   const group = await createGroup(scim, "Concurrent");
   const results = await Promise.all([u1, u2, u3].map((u) => patch(group.id, [{ op: "add", path: "members", value: [{ value: u }] }])));
