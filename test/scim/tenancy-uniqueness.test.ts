@@ -63,8 +63,9 @@ test("RFC 7643 §4.1.1 concurrent creates of one userName: exactly one 201, the 
   expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
   const stored = await bridge.db.prisma.scimUser.count({ where: { connectionId: bridge.connectionId, userNameKey: "race@example.com" } });
   expect(stored).toBe(1);
-  const audits = await bridge.db.prisma.auditEvent.count({ where: { action: "scim.user.created", details: { path: ["userName"], string_contains: "ace@" } } });
-  expect(audits).toBe(1);
+  // Whichever spelling won, exactly one creation was audited (the losers' statements wrote nothing).
+  const created = await bridge.db.prisma.auditEvent.findMany({ where: { action: "scim.user.created" } });
+  expect(created.filter((e) => String((e.details as { userName?: string }).userName).toLowerCase() === "race@example.com")).toHaveLength(1);
 });
 
 test("RFC 7643 §4.1.1 concurrent renames onto one userName: exactly one succeeds", async () => {
