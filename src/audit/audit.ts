@@ -36,10 +36,11 @@ export async function recordAudit(tx: AuditWriter, entry: AuditEntry): Promise<v
 /**
  * The same event as one INSERT … SELECT of a single-statement write: one event per row of `source`
  * (a CTE of the written rows), whose "id" is the subject. Driver-direct writes use it so that the
- * change and its audit event stay one atomic statement.
+ * change and its audit event stay one atomic statement. `detailsSql` computes the details from the
+ * written row (`s`) instead of passing them in.
  */
-export function auditInsertSql(p: SqlParams, source: string, entry: Omit<AuditEntry, "subjectId"> & { at: Date }): string {
+export function auditInsertSql(p: SqlParams, source: string, entry: Omit<AuditEntry, "subjectId"> & { at: Date; detailsSql?: string }): string {
   return `INSERT INTO "AuditEvent" ("at", "connectionId", "actor", "action", "subjectType", "subjectId", "requestId", "details")
-    SELECT ${p.timestamp(entry.at)}, ${p.add(entry.connectionId ?? null)}::uuid, ${p.add(entry.actor)}, ${p.add(entry.action)}, ${p.add(entry.subjectType ?? null)}, s."id"::text, ${p.add(entry.requestId ?? null)}, ${p.json(entry.details ?? {})}
+    SELECT ${p.timestamp(entry.at)}, ${p.add(entry.connectionId ?? null)}::uuid, ${p.add(entry.actor)}, ${p.add(entry.action)}, ${p.add(entry.subjectType ?? null)}, s."id"::text, ${p.add(entry.requestId ?? null)}, ${entry.detailsSql ?? p.json(entry.details ?? {})}
     FROM ${source} s`;
 }

@@ -191,6 +191,35 @@ export async function replaceUser(
 }
 
 /**
+ * Activation or deactivation alone (HR offboarding's PATCH from Entra and Okta) as one statement: the
+ * `active` column and the stored resource change together, with the audit event and reconcile mark.
+ * Setting the value the user already has writes nothing and answers the user as it is, as a PATCH that
+ * changes nothing does. Null when the user does not exist.
+ */
+export async function setUserActive(db: Database, ctx: WriteContext, id: string, active: boolean): Promise<UserRecord | null> {
+  const p = new SqlParams();
+  const value = p.add(active);
+  const statement = `WITH u AS (
+      UPDATE "ScimUser" SET "active" = ${value}, "resource" = jsonb_set("resource", '{active}', to_jsonb(${value}::boolean)),
+        "version" = "version" + 1, "updatedAt" = ${p.timestamp(ctx.now)}
+      WHERE "id" = ${p.uuid(id)} AND "connectionId" = ${p.uuid(ctx.connectionId)} AND "deletedAt" IS NULL AND "active" IS DISTINCT FROM ${value}
+      RETURNING *),
+    a AS (${auditInsertSql(p, "u", {
+      at: ctx.now,
+      connectionId: ctx.connectionId,
+      actor: ctx.actor,
+      action: "scim.user.patched",
+      subjectType: "user",
+      requestId: ctx.requestId,
+      detailsSql: `jsonb_build_object('userName', s."userName", 'externalId', s."externalId", 'active', s."active")`,
+    })}),
+    r AS (${markDirtySql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
+    SELECT u.*, ${GROUPS_OF_U} FROM u`;
+  const [row] = await db.direct.query<UserRowWithGroups>(statement, p.values);
+  return row ? toRecord(row) : findUser(db, ctx.connectionId, id, { withGroups: true });
+}
+
+/**
  * Tombstones the user and removes its memberships; the user and each affected group are marked for
  * reconciliation (the groups' versions move too: their member lists changed). False when not found.
  */

@@ -135,3 +135,22 @@ test("RFC 7643 §4.1 a user created without `active` is shown active", async () 
   expect(res.status).toBe(201);
   expect(res.body.active).toBe(true);
 });
+
+test("RFC 7644 §3.5.2 deactivate and reactivate (Entra \"False\", Okta pathless): stored, audited once, re-sends change nothing", async () => {
+  const user = await createUser(scim, "leaver", { externalId: "leaver-ext" });
+  const send = (Operations: unknown[], headers: Record<string, string> = {}) => scim("patch", `/Users/${user.id}`, { schemas: [PATCH_OP], Operations }, headers);
+  let res = await send([{ op: "Replace", path: "active", value: "False" }]);
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ active: false, userName: "leaver", externalId: "leaver-ext", meta: { version: 'W/"2"' } });
+  expect((await scim("get", `/Users/${user.id}`)).body).toEqual(res.body);
+  res = await send([{ op: "replace", value: { active: false } }]);
+  expect(res.body.meta.version).toBe('W/"2"');
+  const audits = await bridge.db.prisma.auditEvent.findMany({ where: { subjectId: user.id, action: "scim.user.patched" } });
+  expect(audits.map((a) => a.details)).toEqual([{ userName: "leaver", externalId: "leaver-ext", active: false }]);
+  expect((await bridge.db.prisma.scimUser.findUniqueOrThrow({ where: { id: user.id } })).resource).toMatchObject({ active: false });
+  res = await send([{ op: "replace", path: "active", value: true }], { "If-Match": 'W/"1"' });
+  expect(res.status).toBe(412);
+  res = await send([{ op: "replace", path: "active", value: true }], { "If-Match": 'W/"2"' });
+  expect(res.body).toMatchObject({ active: true, meta: { version: 'W/"3"' } });
+  expect((await scim("patch", "/Users/3f5c8f8e-2b7a-4c1d-9e0f-1a2b3c4d5e6f", { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] })).status).toBe(404);
+});
