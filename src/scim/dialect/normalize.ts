@@ -10,4 +10,4 @@
  */
 export type { PatchOperation, ScimResourceType } from "./types";
 export { normalizeResourceBody } from "./resource-body";
-export { normalizePatchOperations } from "./patch-operations";
+export { normalizePatchOperations, wellFormedPatchOperations } from "./patch-operations";

@@ -119,3 +119,19 @@ export function isExtensionKey(type: ScimResourceType, key: string): boolean {
   const urn = canonicalSchemaUrn(type, key);
   return urn !== undefined && urn !== coreSchemaOf(type);
 }
+
+/** RFC 7644 §3.5.2's message schema (the dialect layer stays independent of scimmy's schema classes). */
+const PATCH_OP_MESSAGE = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/**
+ * The normalised operations of a PATCH body that is a well-formed PatchOp request (exactly the PatchOp
+ * schema, a non-empty list of operation objects), for the fast paths that recognise one kind of change
+ * without the stored resource (only the id is known); undefined for anything the general path must judge.
+ */
+export function wellFormedPatchOperations(type: ScimResourceType, id: string, body: unknown): PatchOperation[] | undefined {
+  if (!isJsonObject(body)) return undefined;
+  const { schemas, Operations: operations } = body;
+  if (!Array.isArray(schemas) || schemas.length !== 1 || schemas[0] !== PATCH_OP_MESSAGE) return undefined;
+  if (!Array.isArray(operations) || operations.length === 0 || !operations.every(isJsonObject)) return undefined;
+  return normalizePatchOperations(type, operations as unknown as PatchOperation[], { id });
+}

@@ -9,10 +9,9 @@
  */
 import type { MemberChange } from "../../provisioning/group-store";
 import { isUuid } from "../../provisioning/uuid";
-import { normalizePatchOperations } from "../dialect/normalize";
+import { wellFormedPatchOperations } from "../dialect/normalize";
 import { parseEqualities } from "../dialect/patch-path";
-import { isJsonObject, type PatchOperation } from "../dialect/types";
-import { PATCH_OP_SCHEMA } from "../schema/scimmy-schemas";
+import { isJsonObject } from "../dialect/types";
 
 const REMOVE_BY_VALUE = /^members\[(.*)\]$/;
 
@@ -36,12 +35,9 @@ function removedId(path: string): string | undefined {
 }
 
 export function memberDeltaOf(groupId: string, body: unknown): MemberChange | undefined {
-  if (!isJsonObject(body)) return undefined;
-  const { schemas, Operations: operations } = body;
-  if (!Array.isArray(schemas) || schemas.length !== 1 || schemas[0] !== PATCH_OP_SCHEMA) return undefined;
-  if (!Array.isArray(operations) || operations.length === 0 || !operations.every(isJsonObject)) return undefined;
   // Member operations never depend on the stored members to normalise (only filtered adds do, and those are not deltas).
-  const normalized = normalizePatchOperations("Group", operations as unknown as PatchOperation[], { id: groupId });
+  const normalized = wellFormedPatchOperations("Group", groupId, body);
+  if (!normalized) return undefined;
   const last = new Map<string, "add" | "remove">();
   for (const operation of normalized) {
     if (operation.op === "add" && operation.path === "members") {

@@ -4,17 +4,13 @@
  * applied in one statement without reading the user or running scimmy's PatchOp (~1.2 ms of CPU).
  * Anything else answers undefined and takes the general path. The last operation wins, as in order.
  */
-import { normalizePatchOperations } from "../dialect/normalize";
-import { isJsonObject, type PatchOperation } from "../dialect/types";
-import { PATCH_OP_SCHEMA } from "../schema/scimmy-schemas";
+import { wellFormedPatchOperations } from "../dialect/normalize";
 
 export function activeChangeOf(userId: string, body: unknown): boolean | undefined {
-  if (!isJsonObject(body)) return undefined;
-  const { schemas, Operations: operations } = body;
-  if (!Array.isArray(schemas) || schemas.length !== 1 || schemas[0] !== PATCH_OP_SCHEMA) return undefined;
-  if (!Array.isArray(operations) || operations.length === 0 || !operations.every(isJsonObject)) return undefined;
+  const operations = wellFormedPatchOperations("User", userId, body);
+  if (!operations) return undefined;
   let active: boolean | undefined;
-  for (const operation of normalizePatchOperations("User", operations as unknown as PatchOperation[], { id: userId })) {
+  for (const operation of operations) {
     if ((operation.op !== "replace" && operation.op !== "add") || operation.path !== "active" || typeof operation.value !== "boolean") return undefined;
     active = operation.value;
   }
