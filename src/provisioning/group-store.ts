@@ -1,7 +1,8 @@
 /**
- * Desired state of SCIM groups and their memberships. Each write is one short transaction: group
- * row, membership delta, audit event and the group's reconcile mark. Member ids are validated inside
- * the same transaction (live users of the same connection), so a rejected request changes nothing.
+ * Desired state of SCIM groups and their memberships. Each write is atomic (one statement, or one
+ * short transaction for a delete): group row, membership delta, the affected users' versions, audit
+ * event and the group's reconcile mark. Member ids are checked by the writing statement itself (live
+ * users of the same connection): a rejected request changes nothing.
  *
  * Membership changes are applied as deltas (add these, remove those), never as "overwrite with the
  * list I read": two concurrent PATCHes adding different members both land.

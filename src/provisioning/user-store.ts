@@ -1,8 +1,9 @@
 /**
- * Desired state of SCIM users. Reads are plain queries; every write is one short transaction that
- * holds the desired state, its audit event and the reconcile marks (the user, and every group whose
- * membership changed), so the three are committed together or not at all. No network I/O happens
- * inside a transaction (PGlite is a single connection: an open transaction blocks every query).
+ * Desired state of SCIM users. Every write is atomic: one statement (create, replace, activation) or
+ * one short transaction (delete) holds the desired state, its audit event and the reconcile marks
+ * (the user, and every group whose membership changed), so they are committed together or not at
+ * all. No network I/O happens inside a transaction (PGlite is a single connection: an open
+ * transaction blocks every query).
  *
  * States of a user row: live (deletedAt NULL, userNameKey = lower(userName)) → tombstone (deletedAt
  * set, userNameKey NULL so the name can be reused; kept for deprovisioning, invisible over SCIM).

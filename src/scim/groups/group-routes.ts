@@ -1,6 +1,6 @@
 /**
- * /Groups (RFC 7644 §3.3–§3.6). Members are users of the same connection (validated in the write
- * transaction). Membership changes are stored as deltas, so concurrent PATCHes compose; a PUT
+ * /Groups (RFC 7644 §3.3–§3.6). Members are users of the same connection (checked by the writing
+ * statement). Membership changes are stored as deltas, so concurrent PATCHes compose; a PUT
  * (Okta's full push) becomes the delta between the stored and the sent member list.
  */
 import { Router, type Request, type Response } from "express";
