@@ -1,6 +1,6 @@
 /**
  * Which User attributes the database answers, and with which columns (indexes on ScimUser:
- * (connectionId, userNameKey) unique, (connectionId, externalId), (connectionId, displayName),
+ * (connectionId, userNameKey) unique, (connectionId, externalId), (connectionId, displayNameKey),
  * (connectionId, createdAt); ScimUserEmail (connectionId, valueKey); ScimGroupMember (userId)).
  */
 import type { Prisma } from "../../generated/prisma/client";
