@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import pino, { type Logger } from "pino";
-import pinoHttp from "pino-http";
+import type { RequestHandler } from "express";
 
 export type { Logger };
 
@@ -35,19 +35,46 @@ function safeUrl(url: string | undefined): string | undefined {
   return url?.split("?")[0];
 }
 
-export function httpLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const id = requestIdOf(req);
-      res.setHeader("X-Request-Id", id);
-      return id;
-    },
-    customProps: (req) => ({ requestId: req.id }),
-    serializers: {
-      req: (req) => ({ method: req.method, url: safeUrl(req.url), remoteAddress: req.remoteAddress }),
-      res: (res) => ({ statusCode: res.statusCode }),
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
-  });
+/**
+ * One log line per request ("request completed", or "request aborted" when the client went away
+ * first), at error level for 5xx answers, carrying the request id. `req.log` is that request's child
+ * logger, made only when a handler logs. Written for the hot path: pino-http made a child logger and
+ * serialised request objects on every request, which halved a bare endpoint's throughput.
+ */
+export function httpLogger(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const requestId = requestIdOf(req);
+    res.setHeader("X-Request-Id", requestId);
+    req.id = requestId;
+    let child: Logger | undefined;
+    Object.defineProperty(req, "log", { configurable: true, enumerable: false, get: () => (child ??= logger.child({ requestId })) });
+    const started = performance.now();
+    const done = (msg: string) => {
+      res.off("finish", completed);
+      res.off("close", aborted);
+      const line = {
+        requestId,
+        req: { method: req.method, url: safeUrl(req.url), remoteAddress: req.socket.remoteAddress },
+        res: { statusCode: res.statusCode },
+        responseTime: Math.round(performance.now() - started),
+      };
+      if (res.statusCode >= 500) logger.error(line, msg);
+      else if (msg === "request aborted") logger.warn(line, msg);
+      else logger.info(line, msg);
+    };
+    const completed = () => done("request completed");
+    const aborted = () => done("request aborted");
+    res.on("finish", completed);
+    res.on("close", aborted);
+    next();
+  };
+}
+
+declare module "http" {
+  interface IncomingMessage {
+    /** The request id (X-Request-Id), set by httpLogger. */
+    id?: string;
+    /** This request's child logger (bound to its request id), set by httpLogger. */
+    log?: Logger;
+  }
 }
