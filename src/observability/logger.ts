@@ -54,7 +54,8 @@ export function httpLogger(logger: Logger): RequestHandler {
       res.off("close", aborted);
       const line = {
         requestId,
-        req: { method: req.method, url: safeUrl(req.url), remoteAddress: req.socket.remoteAddress },
+        // originalUrl: a router mounted on a path has cut its prefix from req.url while it handles the request.
+        req: { method: req.method, url: safeUrl(req.originalUrl ?? req.url), remoteAddress: req.socket.remoteAddress },
         res: { statusCode: res.statusCode },
         responseTime: Math.round(performance.now() - started),
       };

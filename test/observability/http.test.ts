@@ -4,6 +4,7 @@
  * bearer token in any log line (issue 2 §8).
  */
 import type { Server } from "node:http";
+import net from "node:net";
 import { createApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { createConnection } from "../../src/connections/connections";
@@ -132,6 +133,24 @@ describe("JSON logs", () => {
     const records = app.logs.records();
     const line = records.find((r) => r.requestId === "trace-me-123");
     expect(line).toMatchObject({ service: "gitlab-scim-bridge", msg: "request completed", res: { statusCode: 200 }, req: { method: "GET", url: "/healthz" } });
+  });
+
+  it("a client that goes away before the answer leaves a \"request aborted\" line with its request id", async () => {
+    // Expect: 100-continue makes Node answer "100 Continue" when it hands the request to the app, so
+    // the client knows the request is in flight; it then sends part of the body and hangs up.
+    const socket = net.connect(Number(new URL(app.url).port), "127.0.0.1");
+    const continued = new Promise<string>((resolve) => socket.once("data", (chunk) => resolve(String(chunk))));
+    socket.write("POST /scim/v2/Users?x=1 HTTP/1.1\r\nHost: x\r\nX-Request-Id: gone-early-1\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
+    expect(await continued).toContain("100 Continue");
+    socket.end("{");
+    socket.destroy();
+    const deadline = Date.now() + 5000;
+    let line: Record<string, unknown> | undefined;
+    while (!(line = app.logs.records().find((r) => r.requestId === "gone-early-1"))) {
+      if (Date.now() > deadline) throw new Error("no log line for the aborted request within 5 s");
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(line).toMatchObject({ level: 40, msg: "request aborted", req: { method: "POST", url: "/scim/v2/Users" } });
   });
 
   it("never contains a bearer token: not a valid one, not an invalid one, not one in the query string", async () => {
