@@ -17,7 +17,7 @@ import { markDirty, markDirtySql } from "../reconcile/mark-dirty";
 import { isUuid } from "./uuid";
 import crypto from "node:crypto";
 import type { GroupFields } from "./group-fields";
-import { membersOfGroups } from "./membership-reads";
+import { membersJsonSql, membersOfGroups } from "./membership-reads";
 import { explainMissedWrite } from "./missed-write";
 import { ProvisioningError } from "./provisioning-error";
 import type { WriteContext } from "./write-context";
@@ -43,9 +43,8 @@ async function withMembers(db: Db, rows: ScimGroup[], load: boolean): Promise<Gr
   return rows.map((row) => ({ row, members: (members.get(row.id) ?? []).map(({ id, userName, displayName }) => ({ id, userName, displayName })) }));
 }
 
-/** A group's members as a JSON array, in the order they were added (the order membersOfGroups gives). */
-const MEMBERS_OF_G = `COALESCE((SELECT json_agg(json_build_object('id', u."id", 'userName', u."userName", 'displayName', u."displayName") ORDER BY m."createdAt", u."id")
-    FROM "ScimGroupMember" m JOIN "ScimUser" u ON u."id" = m."userId" WHERE m."groupId" = g."id"), '[]'::json) AS "members"`;
+/** Group row `g`'s members as a JSON array. */
+const MEMBERS_OF_G = membersJsonSql(`(SELECT "userId", "createdAt" FROM "ScimGroupMember" WHERE "groupId" = g."id")`);
 
 type GroupRowWithMembers = ScimGroup & { members?: GroupMemberRef[] };
 
@@ -169,10 +168,8 @@ function touchUsersSql(userIds: string, at: string): string {
  * the rows it started with minus those it removed, plus those it inserted, in the order they were added.
  */
 function membersAfterSql(removeIds: string): string {
-  return `COALESCE((SELECT json_agg(json_build_object('id', u."id", 'userName', u."userName", 'displayName', u."displayName") ORDER BY after."createdAt", u."id")
-      FROM (SELECT m."userId", m."createdAt" FROM "ScimGroupMember" m WHERE m."groupId" IN (SELECT "id" FROM g) AND m."userId" <> ALL(${removeIds}::uuid[])
-            UNION ALL SELECT "userId", "createdAt" FROM added) after
-      JOIN "ScimUser" u ON u."id" = after."userId"), '[]'::json) AS "members"`;
+  return membersJsonSql(`(SELECT m."userId", m."createdAt" FROM "ScimGroupMember" m WHERE m."groupId" IN (SELECT "id" FROM g) AND m."userId" <> ALL(${removeIds}::uuid[])
+      UNION ALL SELECT "userId", "createdAt" FROM added)`);
 }
 
 /**

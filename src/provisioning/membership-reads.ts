@@ -1,6 +1,8 @@
 /**
  * Membership reads for responses, one SQL join each (Prisma's nested include costs two queries per
- * relation level, and these sit on the IdP's hot path: every user GET shows its groups).
+ * relation level, and these sit on the IdP's hot path: every user GET shows its groups). The same two
+ * joins come as raw queries for lists of rows, and as JSON subqueries for the stores' single-statement
+ * reads and writes, with the same shapes and orders.
  */
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 
@@ -43,4 +45,18 @@ export async function membersOfGroups(db: Reader, groupIds: readonly string[]): 
     ORDER BY m."createdAt", u."id"`);
   for (const row of rows) byGroup.get(row.groupId)?.push(row);
   return byGroup;
+}
+
+/** Subquery: the live groups of user row `u`, as a JSON array ordered by group id (groupsOfUsers' order). */
+export const GROUPS_OF_U = `COALESCE((SELECT json_agg(json_build_object('id', g."id", 'displayName', g."displayName") ORDER BY g."id")
+    FROM "ScimGroupMember" m JOIN "ScimGroup" g ON g."id" = m."groupId"
+    WHERE m."userId" = u."id" AND g."deletedAt" IS NULL), '[]'::json) AS "groups"`;
+
+/**
+ * Subquery: members as a JSON array in the order they were added (membersOfGroups' order), from
+ * `memberships`, a FROM item with "userId" and "createdAt" columns aliased `after`.
+ */
+export function membersJsonSql(memberships: string): string {
+  return `COALESCE((SELECT json_agg(json_build_object('id', u."id", 'userName', u."userName", 'displayName', u."displayName") ORDER BY after."createdAt", u."id")
+      FROM ${memberships} after JOIN "ScimUser" u ON u."id" = after."userId"), '[]'::json) AS "members"`;
 }

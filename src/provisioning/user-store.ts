@@ -14,7 +14,7 @@ import type { Database } from "../db/database";
 import { SqlParams } from "../db/sql-params";
 import type { Prisma, PrismaClient, ScimUser } from "../generated/prisma/client";
 import { markDirty, markDirtySql } from "../reconcile/mark-dirty";
-import { groupsOfUsers } from "./membership-reads";
+import { GROUPS_OF_U, groupsOfUsers } from "./membership-reads";
 import { ProvisioningError } from "./provisioning-error";
 import { explainMissedWrite } from "./missed-write";
 import { isUniqueViolation } from "./unique-violation";
@@ -40,11 +40,6 @@ type Tx = Prisma.TransactionClient;
  * each: a write is one statement of data-modifying CTEs (row, emails, audit event, reconcile mark),
  * atomic without an interactive transaction; a read brings the user's groups along as JSON.
  */
-
-/** A user's live groups as a JSON array, ordered by group id (the order groupsOfUsers gives). */
-const GROUPS_OF_U = `COALESCE((SELECT json_agg(json_build_object('id', g."id", 'displayName', g."displayName") ORDER BY g."id")
-    FROM "ScimGroupMember" m JOIN "ScimGroup" g ON g."id" = m."groupId"
-    WHERE m."userId" = u."id" AND g."deletedAt" IS NULL), '[]'::json) AS "groups"`;
 
 type UserRowWithGroups = ScimUser & { groups?: UserGroupRef[] };
 
