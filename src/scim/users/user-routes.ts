@@ -88,16 +88,16 @@ export function userRoutes({ config, db }: AppDeps): Router {
       const before = userResource(current, scope.base);
       const { meta: _meta, ...patchable } = before;
       const patched = await applyPatch("User", patchable, req.body);
+      const fields = patched === patchable ? undefined : userFieldsFrom(patched);
       try {
-        const record =
-          patched === patchable
-            ? await findUser(db, scope.connectionId, id, { withGroups: true })
-            : await replaceUser(db, scope.write, id, userFieldsFrom(patched), {
-                expectedVersion: current.row.version,
-                action: "scim.user.patched",
-                // Compared as stored rows: scimmy re-serialises untouched emails with other key order.
-                emailsUnchanged: sameEmailRows(userFieldsFrom(patchable).emails, userFieldsFrom(patched).emails),
-              });
+        const record = !fields
+          ? await findUser(db, scope.connectionId, id, { withGroups: true })
+          : await replaceUser(db, scope.write, id, fields, {
+              expectedVersion: current.row.version,
+              action: "scim.user.patched",
+              // Compared as stored rows: scimmy re-serialises untouched emails with other key order.
+              emailsUnchanged: sameEmailRows(userFieldsFrom(patchable).emails, fields.emails),
+            });
         if (!record) throw notFound(`User ${id} not found`);
         answer(res, 200, record, scope.base, projectionOf(req));
         return;
