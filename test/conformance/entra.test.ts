@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import { startTestBridge, type TestBridge } from "../helpers/bridge";
 import {
-  ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, expectListResponse, expectPatchSucceeded, expectScimError, filterQuery,
+  ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, expectListResponse, expectPatchSucceeded, expectScimError, filterQuery, groupMemberIds,
   scimClient, uniqueName, type ScimClient,
 } from "./scim-client";
 
@@ -53,11 +53,7 @@ async function provisionGroup(client: ScimClient, displayName: string): Promise<
   return created.body.id as string;
 }
 
-async function memberIds(groupId: string): Promise<string[]> {
-  const group = await entra.get(`/Groups/${groupId}`);
-  expect(group.status).toBe(200);
-  return ((group.body.members ?? []) as Array<{ value: string }>).map((m) => m.value).sort();
-}
+const memberIds = (groupId: string) => groupMemberIds(entra, groupId);
 
 describe("Entra ID provisioning sequence", () => {
   test("E-01 Test Connection: filter on a random GUID answers 200 with an empty ListResponse", async () => {

@@ -6,7 +6,7 @@
  */
 import { startTestBridge, type TestBridge } from "../helpers/bridge";
 import {
-  GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA, expectListResponse, expectPatchSucceeded, expectScimError, filterQuery, scimClient,
+  GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA, expectListResponse, expectPatchSucceeded, expectScimError, filterQuery, groupMemberIds, scimClient,
   uniqueName, type ScimClient,
 } from "./scim-client";
 
@@ -52,11 +52,7 @@ async function pushGroup(client: ScimClient, displayName: string): Promise<strin
   return created.body.id as string;
 }
 
-async function memberIds(groupId: string): Promise<string[]> {
-  const group = await okta.get(`/Groups/${groupId}`);
-  expect(group.status).toBe(200);
-  return ((group.body.members ?? []) as Array<{ value: string }>).map((m) => m.value).sort();
-}
+const memberIds = (groupId: string) => groupMemberIds(okta, groupId);
 
 describe("Okta user provisioning sequence", () => {
   test("O-01 lookup before create answers 200 with an empty ListResponse (SPEC test: invalid user by username)", async () => {

@@ -91,3 +91,10 @@ export function expectScimError(response: ScimResponse, status: number, scimType
   expect(response.body.detail.length).toBeGreaterThan(0);
   if (scimType) expect(response.body.scimType).toBe(scimType);
 }
+
+/** The member ids of a group, sorted (a GET that must answer 200). */
+export async function groupMemberIds(client: ScimClient, groupId: string): Promise<string[]> {
+  const group = await client.get(`/Groups/${groupId}`);
+  expect(group.status).toBe(200);
+  return ((group.body.members ?? []) as Array<{ value: string }>).map((m) => m.value).sort();
+}
