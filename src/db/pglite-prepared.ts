@@ -3,29 +3,24 @@
  * plans every statement anew and crosses into WebAssembly six times per call; on the SCIM hot paths
  * planning alone cost more than executing (EXPLAIN ANALYZE: ~1.1 ms planning, ~0.5 ms execution for
  * a user read). Here each distinct SQL text is parsed once per process (Parse + Describe), and every
- * later call is one Bind/Describe/Execute/Sync round trip, with PostgreSQL's plan cache doing the rest.
+ * later call is one Bind/Describe/Execute/Sync round trip, with PostgreSQL's plan cache doing the rest
+ * (generic plans: see plan_cache_mode in database.ts).
  *
  * The statement texts are the code's own constants plus a bounded set of shapes (a CTE present or
  * absent), so the cache stays small; it is capped anyway, oldest statements closed first.
  *
  * Locking is PGlite's: the transaction mutex (no Prisma transaction is open meanwhile, as with
- * PGlite's `query`), then the query mutex; results are parsed with the client's own type parsers.
+ * PGlite's `query`), then the query mutex; results are read by pg-wire-rows.ts with the client's
+ * own type parsers.
  */
 import { parse, protocol, type PGlite } from "@electric-sql/pglite";
+import { rowsOfReply } from "./pg-wire-rows";
 import type { SqlRunner } from "./sql-runner";
 
 const { serialize } = protocol;
 const MAX_STATEMENTS = 200;
-
-/*
- * PostgreSQL re-plans a prepared statement for each call (a "custom plan") while it estimates that
- * cheaper than its generic plan, and for these statements it does: planning then costs more than
- * executing. Every statement here is a lookup by primary or unique key whose plan does not depend
- * on the values, so its executions use the generic plan; the setting wraps only them (it is read
- * at execution), and Prisma's own queries on the same connection keep PostgreSQL's default.
- */
-const USE_GENERIC_PLAN = serialize.query("SET plan_cache_mode = force_generic_plan");
-const USE_DEFAULT_PLAN = serialize.query("RESET plan_cache_mode");
+/** A lone Terminate ('X'): see run(). */
+const CLEAR_STREAM_CALLBACK = new Uint8Array([0x58]);
 
 interface Prepared {
   name: string;
@@ -68,13 +63,20 @@ export function preparedStatementRunner(client: PGlite): SqlRunner {
       const serializer = client.serializers[statement.paramTypes[i]];
       return serializer ? serializer(param) : String(param);
     });
-    const { messages } = await client.execProtocol(
-      concat([USE_GENERIC_PLAN, serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync(), USE_DEFAULT_PLAN]),
-      { syncToFs: false },
-    );
+    // The raw reply, read by rowsOfReply: PGlite's own reading of it costs as much as the query.
+    // Chunks are views into PGlite's memory, valid only during the callback.
+    const chunks: Uint8Array[] = [];
+    await client.execProtocolRawStream(concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]), {
+      syncToFs: false,
+      onRawData: (chunk) => chunks.push(chunk.slice()),
+    });
+    // PGlite (0.5) leaves the raw-stream callback installed after execProtocolRawStream, and its next
+    // execProtocol (Prisma's queries) would hand its reply to that stale callback instead of reading
+    // it. execProtocol clears the callback when it ends; a Terminate byte makes it return before
+    // reaching PostgreSQL, so this costs no round trip.
+    await client.execProtocol(CLEAR_STREAM_CALLBACK, { syncToFs: false });
     await client.syncToFs();
-    // Result sets: the SET, this statement, the RESET.
-    return (parse.parseResults(messages, client.parsers)[1]?.rows ?? []) as Row[];
+    return rowsOfReply<Row>(chunks.length === 1 ? chunks[0] : concat(chunks), client.parsers);
   }
 
   return {

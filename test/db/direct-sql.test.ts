@@ -66,3 +66,12 @@ test("a direct query never sees a Prisma transaction's uncommitted rows, and nev
     expect(await count()).toEqual([{ count: 1 }]);
   }
 });
+
+test("a statement prepared right after a direct query reads its own reply, errors included", async () => {
+  // PGlite keeps a streamed query's raw-reply callback installed; the runner must clear it, or the
+  // next statement's preparation hands PostgreSQL's answer to that stale callback and misses it.
+  expect(await testDb.db.direct.query(`SELECT 1 AS "one"`)).toEqual([{ one: 1 }]);
+  await expect(testDb.db.direct.query(`SELECT "nope" FROM nowhere_after_a_direct_query`)).rejects.toMatchObject({ code: "42P01" });
+  expect(await testDb.db.direct.query(`SELECT 2 AS "two"`)).toEqual([{ two: 2 }]);
+  expect(await testDb.db.direct.query(`SELECT $1::integer * 3 AS "three"`, [5])).toEqual([{ three: 15 }]);
+});
