@@ -5,8 +5,8 @@
 import express, { type Application } from "express";
 import type { Config } from "./config";
 import type { Database } from "./db/database";
-import { healthRouter } from "./observability/health";
-import { httpLogger, type Logger } from "./observability/logger";
+import { healthz, readyz } from "./observability/health";
+import { installRequestLogging, type Logger } from "./observability/logger";
 import { createScimRouter } from "./scim/router";
 
 export interface AppDeps {
@@ -19,8 +19,9 @@ export function createApp(deps: AppDeps): Application {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
-  app.use(httpLogger(deps.logger));
-  app.use(healthRouter(deps.db));
+  installRequestLogging(app, deps.logger);
+  app.get("/healthz", healthz);
+  app.get("/readyz", readyz(deps.db));
   app.use("/scim/v2", createScimRouter(deps));
   app.use((_req, res) => {
     res.status(404).json({ error: "not_found", message: "No such endpoint" });

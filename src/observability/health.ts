@@ -1,13 +1,13 @@
 /** /healthz: the process answers. /readyz: the database answers too (load balancers route on this). */
-import { Router } from "express";
+import type { RequestHandler } from "express";
 import type { Database } from "../db/database";
 
-export function healthRouter(db: Database): Router {
-  const router = Router();
-  router.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  router.get("/readyz", async (req, res) => {
+export const healthz: RequestHandler = (_req, res) => {
+  res.json({ status: "ok" });
+};
+
+export function readyz(db: Database): RequestHandler {
+  return async (req, res) => {
     try {
       await db.prisma.$queryRawUnsafe("SELECT 1");
       res.json({ status: "ready", database: db.kind });
@@ -15,6 +15,5 @@ export function healthRouter(db: Database): Router {
       req.log?.warn({ err: error }, "readiness check failed");
       res.status(503).json({ status: "unavailable", database: db.kind });
     }
-  });
-  return router;
+  };
 }

@@ -35,20 +35,18 @@ export function scimAuthenticate(db: Database): RequestHandler {
       }, done);
     }),
   );
-  // With a custom callback passport leaves the answer to us: failures go through the SCIM error writer.
+  // Built once; `failWithError` hands a failure to us as an error, answered in SCIM's format below.
+  const authenticate = passport.authenticate("scim-bearer", { session: false, authInfo: false, failWithError: true }) as RequestHandler;
   return (req, res, next) => {
-    passport.authenticate("scim-bearer", { session: false }, (error: unknown, principal: ScimPrincipal | false) => {
-      if (error) return next(error);
-      if (!principal) {
-        const presented = Boolean(req.headers.authorization);
-        return next(
-          new ScimError(401, undefined, presented ? "The bearer token is invalid or revoked" : "Authorization: Bearer <token> is required", {
-            "WWW-Authenticate": presented ? `${REALM}, error="invalid_token"` : REALM,
-          }),
-        );
-      }
-      req.user = principal;
-      next();
-    })(req, res, next);
+    authenticate(req, res, (error?: unknown) => {
+      if (error === undefined) return next();
+      if ((error as { name?: unknown }).name !== "AuthenticationError") return next(error);
+      const presented = Boolean(req.headers.authorization);
+      next(
+        new ScimError(401, undefined, presented ? "The bearer token is invalid or revoked" : "Authorization: Bearer <token> is required", {
+          "WWW-Authenticate": presented ? `${REALM}, error="invalid_token"` : REALM,
+        }),
+      );
+    });
   };
 }

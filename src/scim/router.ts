@@ -29,9 +29,10 @@ export function createScimRouter(deps: AppDeps): Router {
   // The media type was checked above; a body without Content-Type is read as JSON too.
   router.use(express.json({ limit: deps.config.scimMaxBodyBytes, type: () => true }));
   router.use(scimAuthenticate(deps.db));
-  router.use(discoveryRoutes(deps));
   router.use("/Users", userRoutes(deps));
   router.use("/Groups", groupRoutes(deps));
+  // After the resources: IdP traffic is /Users and /Groups, and need not pass these routes first.
+  router.use(discoveryRoutes(deps));
   router.post("/.search", rootSearch(deps));
   router.use(unknownEndpoint);
   router.use(translateStoreErrors);
