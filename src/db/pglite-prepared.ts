@@ -10,11 +10,11 @@
  * absent), so the cache stays small; it is capped anyway, oldest statements closed first.
  *
  * Locking is PGlite's: the transaction mutex (no Prisma transaction is open meanwhile, as with
- * PGlite's `query`), then the query mutex; results are read by pg-wire-rows.ts with the client's
+ * PGlite's `query`), then the query mutex; results are read by pg-wire.ts with the client's
  * own type parsers.
  */
 import { parse, protocol, type PGlite } from "@electric-sql/pglite";
-import { rowsOfReply } from "./pg-wire-rows";
+import { rowsOfReply, runStatementMessage } from "./pg-wire";
 import type { SqlRunner } from "./sql-runner";
 
 const { serialize } = protocol;
@@ -58,15 +58,15 @@ export function preparedStatementRunner(client: PGlite): SqlRunner {
 
   async function run<Row>(sql: string, params: unknown[]): Promise<Row[]> {
     const statement = statements.get(sql) ?? (await prepare(sql));
-    const values = params.map((param, i) => {
+    const values = params.map((param, i): string | Uint8Array | null => {
       if (param === null || param === undefined) return null;
       const serializer = client.serializers[statement.paramTypes[i]];
-      return serializer ? serializer(param) : String(param);
+      return serializer ? (serializer(param) as string | Uint8Array) : String(param);
     });
     // The raw reply, read by rowsOfReply: PGlite's own reading of it costs as much as the query.
     // Chunks are views into PGlite's memory, valid only during the callback.
     const chunks: Uint8Array[] = [];
-    await client.execProtocolRawStream(concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]), {
+    await client.execProtocolRawStream(runStatementMessage(statement.name, values), {
       syncToFs: false,
       onRawData: (chunk) => chunks.push(chunk.slice()),
     });

@@ -75,3 +75,9 @@ test("a statement prepared right after a direct query reads its own reply, error
   expect(await testDb.db.direct.query(`SELECT 2 AS "two"`)).toEqual([{ two: 2 }]);
   expect(await testDb.db.direct.query(`SELECT $1::integer * 3 AS "three"`, [5])).toEqual([{ three: 15 }]);
 });
+
+test("text parameters keep every character: empty, multi-byte, long, and a null beside them", async () => {
+  const long = "ü".repeat(5000);
+  const [row] = await testDb.db.direct.query<Record<string, unknown>>(`SELECT $1::text AS "empty", $2::text AS "multi", $3::text AS "gone", $4::text AS "long", length($4) AS "n"`, ["", "Zoë 😀 名前", null, long]);
+  expect(row).toEqual({ empty: "", multi: "Zoë 😀 名前", gone: null, long, n: 5000 });
+});

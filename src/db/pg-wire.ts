@@ -1,6 +1,7 @@
 /**
- * Rows out of a PostgreSQL backend reply (protocol v3: RowDescription, DataRow, ... ReadyForQuery),
- * for the PGlite prepared-statement runner. PGlite's own reading copies the reply, then every field,
+ * The PostgreSQL wire protocol (v3) for the PGlite prepared-statement runner: the request that runs
+ * a prepared statement, and the rows out of the reply (RowDescription, DataRow, ... ReadyForQuery).
+ * PGlite's serializer builds the request in four buffers and a copy; here it is one. PGlite's own reading copies the reply, then every field,
  * and builds an object per message before its result object: on a one-row lookup that cost about as
  * much as the query. Here fields are decoded in place, text values through the client's type parsers
  * (the same parsers PGlite applies), into one plain object per row.
@@ -17,6 +18,38 @@ const DATA_ROW = 0x44; // 'D'
 const ERROR_RESPONSE = 0x45; // 'E'
 
 const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** Describe the unnamed portal ('D', "P", ""), Execute it for all rows ('E', "", 0), Sync ('S'). */
+const DESCRIBE_EXECUTE_SYNC = new Uint8Array([0x44, 0, 0, 0, 6, 0x50, 0, 0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0x53, 0, 0, 0, 4]);
+
+/** Bind (text parameters, text results) of `statement` to the unnamed portal, then Describe/Execute/Sync. */
+export function runStatementMessage(statement: string, values: readonly (string | Uint8Array | null)[]): Uint8Array {
+  const name = encoder.encode(statement);
+  const encoded = values.map((value) => (typeof value === "string" ? encoder.encode(value) : value));
+  const bindLength = 4 + 1 + name.length + 1 + 2 + 2 + encoded.reduce((n, value) => n + 4 + (value?.length ?? 0), 0) + 2;
+  const message = new Uint8Array(1 + bindLength + DESCRIBE_EXECUTE_SYNC.length);
+  const view = new DataView(message.buffer);
+  message[0] = 0x42; // 'B'
+  view.setInt32(1, bindLength);
+  let at = 6; // after the empty portal name's terminator at 5
+  message.set(name, at);
+  at += name.length + 1;
+  view.setInt16(at, 0); // no parameter format codes: all text
+  view.setInt16(at + 2, encoded.length);
+  at += 4;
+  for (const value of encoded) {
+    view.setInt32(at, value === null ? -1 : value.length);
+    at += 4;
+    if (value !== null) {
+      message.set(value, at);
+      at += value.length;
+    }
+  }
+  view.setInt16(at, 0); // no result format codes: all text
+  message.set(DESCRIBE_EXECUTE_SYNC, at + 2);
+  return message;
+}
 
 export function rowsOfReply<Row>(reply: Uint8Array, parsers: Parsers): Row[] {
   const view = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
