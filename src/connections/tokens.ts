@@ -20,7 +20,7 @@ export interface IssuedToken {
 }
 
 export function hashToken(token: string): string {
-  return crypto.createHash("sha256").update(token, "utf8").digest("hex");
+  return crypto.hash("sha256", token, "hex");
 }
 
 export function generateToken(): string {
