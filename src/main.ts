@@ -5,9 +5,10 @@
  * A DATA_DIR without a database yet is created by a short-lived child process first
  * (src/db/pglite-first-start.ts), so that PGlite's initdb memory does not stay with the server.
  */
+// First: V8's heap flags must be set before the other modules load.
+import "./heap-policy";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";
-import v8 from "node:v8";
 import { createApp } from "./app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
@@ -126,13 +127,6 @@ async function stopBridge(
 }
 
 async function main(): Promise<void> {
-  // The server's live heap is ~25-45 MB, but V8's default growth policy lets a busy process hold
-  // 100+ MB of garbage before a full collection (measured: heapTotal 147 MB, VmHWM ~400 MB under the
-  // bench's load). Growing the old generation by at most 25% of what survived keeps the heap near
-  // its working set (heapTotal ~60 MB) beside PGlite's WebAssembly memory. `--optimize-for-size`,
-  // used before, got there too but shrank the young generation as well: a third more CPU per request
-  // in scavenges.
-  v8.setFlagsFromString("--heap-growing-percent=25");
   let config: Config;
   try {
     config = loadConfig();
