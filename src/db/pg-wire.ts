@@ -1,10 +1,11 @@
 /**
  * The PostgreSQL wire protocol (v3) for the PGlite prepared-statement runner: the request that runs
  * a prepared statement, and the rows out of the reply (RowDescription, DataRow, ... ReadyForQuery).
- * PGlite's serializer builds the request in four buffers and a copy; here it is one. PGlite's own reading copies the reply, then every field,
- * and builds an object per message before its result object: on a one-row lookup that cost about as
- * much as the query. Here fields are decoded in place, text values through the client's type parsers
- * (the same parsers PGlite applies), into one plain object per row.
+ *
+ * PGlite's serializer builds the request in four buffers and a copy; here it is one. PGlite's reading
+ * copies the reply, then every field, and builds an object per message before its result object: on
+ * a one-row lookup that cost about as much as the query. Here fields are decoded in place, text values
+ * through the client's type parsers (the same parsers PGlite applies), into one plain object per row.
  *
  * An ErrorResponse is handed to PGlite's own protocol parser, so a failed statement throws exactly
  * the DatabaseError PGlite's `query` throws (message, SQLSTATE `code`, detail, constraint).
