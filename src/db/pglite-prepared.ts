@@ -75,7 +75,8 @@ export function preparedStatementRunner(client: PGlite): SqlRunner {
     // it. execProtocol clears the callback when it ends; a Terminate byte makes it return before
     // reaching PostgreSQL, so this costs no round trip.
     await client.execProtocol(CLEAR_STREAM_CALLBACK, { syncToFs: false });
-    await client.syncToFs();
+    // No syncToFs: PGlite's file systems on Node (NodeFS, memory) write through, their syncToFs does
+    // nothing (it is for IndexedDB), and calling it costs a mutex round per statement.
     return rowsOfReply<Row>(chunks.length === 1 ? chunks[0] : concat(chunks), client.parsers);
   }
 
@@ -84,7 +85,7 @@ export function preparedStatementRunner(client: PGlite): SqlRunner {
       await client.exec(sql);
     },
     async query<Row>(sql: string, params: unknown[] = []) {
-      await client.waitReady;
+      if (!client.ready) await client.waitReady;
       return client._runExclusiveTransaction(() => client._runExclusiveQuery(() => run<Row>(sql, params)));
     },
   };

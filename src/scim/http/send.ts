@@ -12,6 +12,5 @@ export function sendScim(res: Response, status: number, body: unknown): void {
   const json = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader("Content-Type", SCIM_CONTENT_TYPE);
-  res.setHeader("Content-Length", Buffer.byteLength(json));
-  res.end(json);
+  res.end(json); // Node sets Content-Length for a body given whole to end()
 }
