@@ -9,13 +9,13 @@
  *
  * States of a group row: live → tombstone (deletedAt set, memberships removed; invisible over SCIM).
  */
+import crypto from "node:crypto";
 import { auditInsertSql, recordAudit } from "../audit/audit";
 import type { Database } from "../db/database";
 import { SqlParams } from "../db/sql-params";
 import type { Prisma, PrismaClient, ScimGroup } from "../generated/prisma/client";
 import { markDirty, markDirtySql } from "../reconcile/mark-dirty";
 import { isUuid } from "./uuid";
-import crypto from "node:crypto";
 import type { GroupFields } from "./group-fields";
 import { membersJsonSql, membersOfGroups } from "./membership-reads";
 import { explainMissedWrite } from "./missed-write";
@@ -115,7 +115,7 @@ function knownUsersSql(p: SqlParams, connectionId: string, ids: readonly string[
 /**
  * One driver-direct statement: the group row is inserted only if every member id is a live user of
  * the connection (else nothing is written and the unknown ids are reported), with its memberships,
- * audit event and reconcile mark.
+ * audit event and reconcile mark; it answers the group with its members, read by the same statement.
  */
 export async function createGroup(db: Database, ctx: WriteContext, fields: GroupFields, memberIds: readonly string[]): Promise<GroupRecord> {
   if (!memberIds.every(isUuid)) await requireLiveUsers(db, ctx.connectionId, memberIds);
@@ -128,7 +128,7 @@ export async function createGroup(db: Database, ctx: WriteContext, fields: Group
       SELECT ${p.uuid(crypto.randomUUID())}, ${p.uuid(ctx.connectionId)}, ${p.add(fields.displayName)}, ${p.add(fields.displayNameKey)}, ${p.add(fields.externalId)}, ${p.json(fields.resource)}, 1, ${at}, ${at}
       WHERE (SELECT count(*) FROM known) = ${p.add(members.length)}
       RETURNING *),
-    added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known RETURNING "userId"),
+    added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known RETURNING "userId", "createdAt"),
     touched AS (${touchUsersSql(`SELECT "userId" FROM added`, at)}),
     a AS (${auditInsertSql(p, "g", {
       at: ctx.now,
@@ -140,13 +140,13 @@ export async function createGroup(db: Database, ctx: WriteContext, fields: Group
       details: { displayName: fields.displayName, externalId: fields.externalId, added: [...memberIds] },
     })}),
     r AS (${markDirtySql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
-    SELECT "id" FROM g`;
-  const [created] = await db.direct.query<{ id: string }>(statement, p.values);
+    SELECT g.*, ${membersJsonSql(`(SELECT "userId", "createdAt" FROM added)`)} FROM g`;
+  const [created] = await db.direct.query<GroupRowWithMembers>(statement, p.values);
   if (!created) {
     await requireLiveUsers(db, ctx.connectionId, members); // the only reason the insert writes no row
     throw new Error("group insert wrote no row although every member is a live user");
   }
-  return (await findGroup(db, ctx.connectionId, created.id, { withMembers: true }))!;
+  return toRecord(created);
 }
 
 export interface MemberChange {

@@ -31,6 +31,9 @@ test("RFC 7644 §3.3 POST /Groups with members (no type: users) answers 201 with
     expect.arrayContaining([{ value: u1, display: "Member One", type: "User", $ref: `${bridge.url}/scim/v2/Users/${u1}` }]),
   );
   expect(memberIds(res.body)).toEqual([u1, u2].sort());
+  // The answer is read by the creating statement itself: it must be what a GET reads afterwards.
+  const read = await scim("get", `/Groups/${res.body.id}`);
+  expect(read.body).toEqual(res.body);
   const audit = await bridge.db.prisma.auditEvent.findFirst({ where: { subjectId: res.body.id, action: "scim.group.created" } });
   expect(audit?.details).toMatchObject({ added: expect.arrayContaining([u1, u2]) });
   expect(await bridge.db.prisma.reconcileItem.count({ where: { subjectType: "group", subjectId: res.body.id } })).toBe(1);
