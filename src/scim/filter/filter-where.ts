@@ -69,8 +69,6 @@ export function splitFilter(filter: Filter | undefined, leaves: LeafTranslator):
 
 // ---- helpers for column leaves -------------------------------------------------------------
 
-export { isUuid };
-
 const notNull = (column: string, condition: Where): Where => ({ AND: [{ [column]: { not: null } }, condition] });
 
 /**

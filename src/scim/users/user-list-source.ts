@@ -3,7 +3,7 @@ import type { Database } from "../../db/database";
 import type { Prisma } from "../../generated/prisma/client";
 import { countUsers, findUsersByKey, listUsers, type UserKeyColumn, type UserRecord } from "../../provisioning/user-store";
 import type { Filter } from "../filter/filter";
-import { isUuid } from "../filter/filter-where";
+import { isUuid } from "../../provisioning/uuid";
 import { splitUserFilter } from "../filter/user-where";
 import { databaseOrder } from "../list/database-order";
 import type { ListSource } from "../list/list-engine";
