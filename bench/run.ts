@@ -3,10 +3,11 @@
  * endpoint in the same run on the same machine, so the figures are ratios that survive a change of
  * hardware. Not a test: it prints a table and marks the targets of issue 2 pass/fail.
  *
- * The bridge is measured the way it runs in production: as a process of its own (`node
- * dist/src/main.js`, as `npm start` runs it) on a data directory that already holds the directory an
- * IdP provisioned earlier. Its memory is its own, not this process's, and not that of the one-off work
- * of creating the database (PGlite's initdb) or of loading 21,000 rows.
+ * The bridge is measured the way it runs in production: as a process of its own, started with the
+ * node options of `npm start` (`node [options] dist/src/main.js`, read from package.json), on a data
+ * directory that already holds the directory an IdP provisioned earlier. Its memory is its own, not
+ * this process's, and not that of the one-off work of creating the database (PGlite's initdb) or of
+ * loading 21,000 rows.
  *
  *   1. start a bare Express app and a GitLab emulator (tools/gitlab-emulator) in this process
  *   2. prepare the data directory in a child process (bench/prepare.ts): create and migrate the
@@ -31,6 +32,7 @@ import os from "node:os";
 import path from "node:path";
 import express from "express";
 import { startGitLabEmulator, type GitLabEmulator } from "../tools/gitlab-emulator";
+import { startNodeOptions } from "../tools/start-command";
 import type { LoadResult, LoadSpec } from "./load";
 import { benchNumber, benchSizes, benchUserResource, type PreparedDirectory } from "./seed";
 
@@ -132,7 +134,7 @@ interface BridgeProcess {
  */
 function startBridgeProcess(env: Record<string, string>): Promise<BridgeProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  const child = spawn(process.execPath, [SERVER_JS], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...startNodeOptions(ROOT), SERVER_JS], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
@@ -302,7 +304,7 @@ async function main(): Promise<void> {
       GITLAB_TOKEN: gitlab.adminToken,
     });
     const startRss = procStatusBytes(bridge.pid, "VmRSS");
-    console.log(`bridge started as its own process (node dist/src/main.js, pid ${bridge.pid}) on the prepared embedded PGlite in ${fmt((Date.now() - started) / 1000, 1)} s, RSS ${fmt(startRss / MB)} MB`);
+    console.log(`bridge started as its own process (${["node", ...startNodeOptions(ROOT), "dist/src/main.js"].join(" ")}, pid ${bridge.pid}) on the prepared embedded PGlite in ${fmt((Date.now() - started) / 1000, 1)} s, RSS ${fmt(startRss / MB)} MB`);
     console.log("");
 
     const auth = { Authorization: `Bearer ${directory.token}`, "Content-Type": "application/scim+json" };

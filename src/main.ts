@@ -5,7 +5,7 @@
  * A DATA_DIR without a database yet is created by a short-lived child process first
  * (src/db/pglite-first-start.ts), so that PGlite's initdb memory does not stay with the server.
  */
-// First: V8's heap flags must be set before the other modules load.
+// First: the heap policy (src/heap-policy.ts) holds from the first collection on.
 import "./heap-policy";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";

@@ -5,10 +5,13 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { startNodeOptions } from "../../tools/start-command";
 
 export const ROOT = path.join(__dirname, "..", "..");
 export const MAIN = path.join(ROOT, "dist", "src", "main.js");
 export const CLI = path.join(ROOT, "dist", "src", "cli", "main.js");
+/** node's arguments for the server, as `npm start` gives them. */
+export const SERVER_ARGS = [...startNodeOptions(ROOT), MAIN];
 
 export function requireBuilt(): void {
   for (const file of [MAIN, CLI]) {
@@ -38,7 +41,7 @@ export interface BridgeProcess {
 
 export async function startBridgeProcess(env: Record<string, string>, timeoutMs = 45_000): Promise<BridgeProcess> {
   requireBuilt();
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: childEnv({ PORT: "0", HOST: "127.0.0.1", ...env }), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, SERVER_ARGS, { cwd: ROOT, env: childEnv({ PORT: "0", HOST: "127.0.0.1", ...env }), stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let stderr = "";
   const waiters = new Set<() => void>();

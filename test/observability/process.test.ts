@@ -10,7 +10,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { childEnv, MAIN, requireBuilt, runCli, startBridgeProcess, type BridgeProcess, ROOT } from "./bridge-process";
+import { startNodeOptions } from "../../tools/start-command";
+import { childEnv, requireBuilt, runCli, SERVER_ARGS, startBridgeProcess, type BridgeProcess, ROOT } from "./bridge-process";
 
 const running: BridgeProcess[] = [];
 const dataDirs: string[] = [];
@@ -131,6 +132,26 @@ describe("the server process", () => {
   });
 });
 
+describe("the start command", () => {
+  it("the Dockerfile's CMD runs the server with the node options of `npm start` (some apply only at process start)", () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(fs.readFileSync(path.join(ROOT, "Dockerfile"), "utf8"));
+    expect(cmd).not.toBeNull();
+    const options = startNodeOptions(ROOT);
+    expect(options).toEqual(expect.arrayContaining(["--v8-pool-size=1", "--max-semi-space-size=4"]));
+    expect(JSON.parse(cmd![1])).toEqual(["node", ...options, "dist/src/main.js"]);
+  });
+
+  it("refuses a start script that is not `node [--options] dist/src/main.js`", () => {
+    const root = newDataDir();
+    for (const start of ["tsx src/main.ts", "node dist/src/main.js --inspect", "node --max-old-space-size 512 dist/src/main.js"]) {
+      fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ scripts: { start } }));
+      expect(() => startNodeOptions(root)).toThrow(/start script must be "node \[--options\] dist\/src\/main.js"/);
+    }
+    fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ scripts: { start: "node  --a=1 --b dist/src/main.js " } }));
+    expect(startNodeOptions(root)).toEqual(["--a=1", "--b"]);
+  });
+});
+
 describe("configuration errors stop the process with a sentence naming the variable", () => {
   beforeAll(() => requireBuilt());
 
@@ -143,7 +164,7 @@ describe("configuration errors stop the process with a sentence naming the varia
     ["PGLITE_SHARED_BUFFERS", { PGLITE_SHARED_BUFFERS: "lots" }, /PGLITE_SHARED_BUFFERS must be a size such as 16MB/],
   ])("%s: %j → exit 2", (_name, env, message) => {
     const dataDir = newDataDir();
-    const result = spawnSync(process.execPath, [MAIN], {
+    const result = spawnSync(process.execPath, SERVER_ARGS, {
       cwd: ROOT,
       env: childEnv({ DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", ...env }),
       encoding: "utf8",
