@@ -12,11 +12,11 @@ import type { AppDeps } from "../app";
 import { scimAuthenticate } from "./auth";
 import { discoveryRoutes } from "./discovery/discovery-routes";
 import { notFound, scimErrorHandler } from "./errors";
-import { groupRoutes } from "./groups/group-routes";
+import { mountGroupRoutes } from "./groups/group-routes";
 import { requireScimMediaType } from "./http/media-type";
 import { translateProvisioningError } from "./provisioning-errors";
 import { rootSearch } from "./root-search";
-import { userRoutes } from "./users/user-routes";
+import { mountUserRoutes } from "./users/user-routes";
 
 const unknownEndpoint: RequestHandler = (req, _res, next) => next(notFound(`No SCIM endpoint ${req.method} ${req.path}`));
 
@@ -26,11 +26,13 @@ const translateStoreErrors: ErrorRequestHandler = (error, _req, _res, next) => n
 export function createScimRouter(deps: AppDeps): Router {
   const router = Router();
   router.use(requireScimMediaType);
-  // The media type was checked above; a body without Content-Type is read as JSON too.
-  router.use(express.json({ limit: deps.config.scimMaxBodyBytes, type: () => true }));
+  // The media type was checked above; a body without Content-Type is read as JSON too. GET and HEAD
+  // carry none in SCIM: the IdP's most frequent call skips the parser.
+  const parseJson = express.json({ limit: deps.config.scimMaxBodyBytes, type: () => true });
+  router.use((req, res, next) => (req.method === "GET" || req.method === "HEAD" ? next() : parseJson(req, res, next)));
   router.use(scimAuthenticate(deps.db));
-  router.use("/Users", userRoutes(deps));
-  router.use("/Groups", groupRoutes(deps));
+  mountUserRoutes(router, deps);
+  mountGroupRoutes(router, deps);
   // After the resources: IdP traffic is /Users and /Groups, and need not pass these routes first.
   router.use(discoveryRoutes(deps));
   router.post("/.search", rootSearch(deps));

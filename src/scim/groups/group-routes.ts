@@ -3,7 +3,7 @@
  * statement). Membership changes are stored as deltas, so concurrent PATCHes compose; a PUT
  * (Okta's full push) becomes the delta between the stored and the sent member list.
  */
-import { Router, type Request, type Response } from "express";
+import type { Request, Response, Router } from "express";
 import type { AppDeps } from "../../app";
 import { diffMembers, groupFieldsFrom, memberIdsOf } from "../../provisioning/group-fields";
 import { createGroup, deleteGroup, findGroup, updateGroup, type GroupRecord } from "../../provisioning/group-store";
@@ -20,8 +20,8 @@ import { groupListSource } from "./group-list-source";
 import { groupResource } from "./group-resource";
 import { memberDeltaOf } from "./member-delta";
 
-export function groupRoutes({ config, db }: AppDeps): Router {
-  const router = Router();
+/** Registers /Groups on the SCIM router itself: a nested router would cost a path rewrite per request. */
+export function mountGroupRoutes(router: Router, { config, db }: AppDeps): void {
 
   async function list(req: Request, res: Response, request: ListRequest) {
     const scope = requestScope(req, config);
@@ -34,18 +34,18 @@ export function groupRoutes({ config, db }: AppDeps): Router {
 
   const projectionOf = (req: Request): Projection => readListRequest(req.query as Record<string, unknown>, config);
 
-  router.get("/", (req, res) => list(req, res, readListRequest(req.query as Record<string, unknown>, config)));
+  router.get("/Groups", (req, res) => list(req, res, readListRequest(req.query as Record<string, unknown>, config)));
 
-  router.post("/.search", (req, res) => list(req, res, readSearchRequest(req.body, config)));
+  router.post("/Groups/.search", (req, res) => list(req, res, readSearchRequest(req.body, config)));
 
-  router.post("/", async (req, res) => {
+  router.post("/Groups", async (req, res) => {
     const scope = requestScope(req, config);
     const resource = validateResourceBody("Group", req.body);
     const record = await createGroup(db, scope.write, groupFieldsFrom(resource), memberIdsOf(resource));
     answer(res, 201, record, scope.base, projectionOf(req));
   });
 
-  router.get("/:id", async (req, res) => {
+  router.get("/Groups/:id", async (req, res) => {
     const scope = requestScope(req, config);
     const projection = projectionOf(req);
     const id = requireResourceId(req.params.id, "Group");
@@ -56,7 +56,7 @@ export function groupRoutes({ config, db }: AppDeps): Router {
     answer(res, 200, record, scope.base, projection);
   });
 
-  router.put("/:id", async (req, res) => {
+  router.put("/Groups/:id", async (req, res) => {
     const scope = requestScope(req, config);
     const projection = projectionOf(req);
     const id = requireResourceId(req.params.id, "Group");
@@ -74,7 +74,7 @@ export function groupRoutes({ config, db }: AppDeps): Router {
     answer(res, 200, record, scope.base, projection);
   });
 
-  router.patch("/:id", async (req, res) => {
+  router.patch("/Groups/:id", async (req, res) => {
     const scope = requestScope(req, config);
     const projection = projectionOf(req);
     const id = requireResourceId(req.params.id, "Group");
@@ -107,7 +107,7 @@ export function groupRoutes({ config, db }: AppDeps): Router {
     answer(res, 200, record, scope.base, projection);
   });
 
-  router.delete("/:id", async (req, res) => {
+  router.delete("/Groups/:id", async (req, res) => {
     const scope = requestScope(req, config);
     const id = requireResourceId(req.params.id, "Group");
     let expectedVersion: number | undefined;
@@ -120,5 +120,4 @@ export function groupRoutes({ config, db }: AppDeps): Router {
     res.status(204).end();
   });
 
-  return router;
 }

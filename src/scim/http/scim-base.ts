@@ -7,5 +7,5 @@ import type { Config } from "../../config";
 
 export function scimBaseOf(req: Request, config: Config): string {
   const origin = config.publicUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
-  return origin + req.baseUrl.replace(/\/(Users|Groups)$/i, "");
+  return origin + req.baseUrl; // the SCIM router's mount point: every SCIM route is registered on it
 }

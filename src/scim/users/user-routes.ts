@@ -2,7 +2,7 @@
  * /Users (RFC 7644 §3.3–§3.6): create, read, list/search, replace, patch, delete. Each handler is
  * a short list of steps: validate everything → one store call → one SCIM answer.
  */
-import { Router, type Request, type Response } from "express";
+import type { Request, Response, Router } from "express";
 import type { AppDeps } from "../../app";
 import { sameEmailRows, userFieldsFrom } from "../../provisioning/user-fields";
 import { createUser, deleteUser, findUser, replaceUser, setUserActive, type UserRecord } from "../../provisioning/user-store";
@@ -23,8 +23,8 @@ import { userResource } from "./user-resource";
 /** Read-modify-write PATCHes retry this often when another write slips in between. */
 const PATCH_ATTEMPTS = 3;
 
-export function userRoutes({ config, db }: AppDeps): Router {
-  const router = Router();
+/** Registers /Users on the SCIM router itself: a nested router would cost a path rewrite per request. */
+export function mountUserRoutes(router: Router, { config, db }: AppDeps): void {
 
   async function list(req: Request, res: Response, request: ListRequest) {
     const scope = requestScope(req, config);
@@ -37,18 +37,18 @@ export function userRoutes({ config, db }: AppDeps): Router {
 
   const projectionOf = (req: Request): Projection => readListRequest(req.query as Record<string, unknown>, config);
 
-  router.get("/", (req, res) => list(req, res, readListRequest(req.query as Record<string, unknown>, config)));
+  router.get("/Users", (req, res) => list(req, res, readListRequest(req.query as Record<string, unknown>, config)));
 
-  router.post("/.search", (req, res) => list(req, res, readSearchRequest(req.body, config)));
+  router.post("/Users/.search", (req, res) => list(req, res, readSearchRequest(req.body, config)));
 
-  router.post("/", async (req, res) => {
+  router.post("/Users", async (req, res) => {
     const scope = requestScope(req, config);
     const fields = userFieldsFrom(validateResourceBody("User", req.body));
     const record = await createUser(db, scope.write, fields);
     answer(res, 201, record, scope.base, projectionOf(req));
   });
 
-  router.get("/:id", async (req, res) => {
+  router.get("/Users/:id", async (req, res) => {
     const scope = requestScope(req, config);
     const projection = projectionOf(req);
     const id = requireResourceId(req.params.id, "User");
@@ -58,7 +58,7 @@ export function userRoutes({ config, db }: AppDeps): Router {
     answer(res, 200, record, scope.base, projection);
   });
 
-  router.put("/:id", async (req, res) => {
+  router.put("/Users/:id", async (req, res) => {
     const scope = requestScope(req, config);
     const id = requireResourceId(req.params.id, "User");
     const fields = userFieldsFrom(validateResourceBody("User", req.body));
@@ -70,7 +70,7 @@ export function userRoutes({ config, db }: AppDeps): Router {
     answer(res, 200, record, scope.base, projectionOf(req));
   });
 
-  router.patch("/:id", async (req, res) => {
+  router.patch("/Users/:id", async (req, res) => {
     const scope = requestScope(req, config);
     const id = requireResourceId(req.params.id, "User");
     // Deactivation needs neither the stored user nor scimmy; an If-Match goes the general way.
@@ -109,7 +109,7 @@ export function userRoutes({ config, db }: AppDeps): Router {
     }
   });
 
-  router.delete("/:id", async (req, res) => {
+  router.delete("/Users/:id", async (req, res) => {
     const scope = requestScope(req, config);
     const id = requireResourceId(req.params.id, "User");
     let expectedVersion: number | undefined;
@@ -122,5 +122,4 @@ export function userRoutes({ config, db }: AppDeps): Router {
     res.status(204).end();
   });
 
-  return router;
 }
