@@ -15,8 +15,8 @@
  *     four. Each helper keeps its own malloc arena of freed compiler memory, 40-70 MB in all under
  *     load; CPU per request was no higher in any run (a 2-core machine has no spare cores for four).
  *
- * Together: bench VmHWM 223-231 MB. `--optimize-for-size`, used before, also kept the heap small but
- * cost a third more CPU per request.
+ * Together: `npm run bench` VmHWM 245-251 MB. `--optimize-for-size`, used before, also kept the heap
+ * small but cost a third more CPU per request.
  */
 import v8 from "node:v8";
 

@@ -22,7 +22,6 @@ import { memberDeltaOf } from "./member-delta";
 
 /** Registers /Groups on the SCIM router itself: a nested router would cost a path rewrite per request. */
 export function mountGroupRoutes(router: Router, { config, db }: AppDeps): void {
-
   async function list(req: Request, res: Response, request: ListRequest) {
     const scope = requestScope(req, config);
     await replyList(res, request, groupListSource(db, scope.connectionId, scope.base), "members");
@@ -119,5 +118,4 @@ export function mountGroupRoutes(router: Router, { config, db }: AppDeps): void 
     if (!(await deleteGroup(db.prisma, scope.write, id, { expectedVersion }))) throw notFound(`Group ${id} not found`);
     res.status(204).end();
   });
-
 }

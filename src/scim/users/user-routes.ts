@@ -25,7 +25,6 @@ const PATCH_ATTEMPTS = 3;
 
 /** Registers /Users on the SCIM router itself: a nested router would cost a path rewrite per request. */
 export function mountUserRoutes(router: Router, { config, db }: AppDeps): void {
-
   async function list(req: Request, res: Response, request: ListRequest) {
     const scope = requestScope(req, config);
     await replyList(res, request, userListSource(db, scope.connectionId, scope.base), "groups");
@@ -121,5 +120,4 @@ export function mountUserRoutes(router: Router, { config, db }: AppDeps): void {
     if (!(await deleteUser(db.prisma, scope.write, id, { expectedVersion }))) throw notFound(`User ${id} not found`);
     res.status(204).end();
   });
-
 }
