@@ -5,7 +5,7 @@
 #   npm run build && bash scripts/conformance.sh            # embedded PGlite, a fresh DATA_DIR per suite
 #   DATABASE_URL=postgres://… bash scripts/conformance.sh   # that database; each suite gets a connection
 #                                                           # (tenant) of its own, i.e. an empty store
-# Each suite: start `node dist/src/main.js` on a free port (PORT=0, the URL is read from its log), wait for
+# Each suite: start the server as `npm start` does (`node [options] dist/src/main.js`) on a free port (PORT=0, the URL is read from its log), wait for
 # /readyz, create an IdP connection with the CLI (through the server's control socket), run newman, stop
 # the server. Then test/conformance/check-newman-report.js compares the failures with the waivers.
 # Environment: CONFORMANCE_DIR (default ../shared/conformance), CONFORMANCE_KEEP=1 keeps the work dir.
@@ -27,6 +27,8 @@ for f in "$MS_COLLECTION" "$OKTA_COLLECTION"; do
 done
 [ -f dist/src/main.js ] || { echo "conformance: dist/src/main.js not found; run npm run build first" >&2; exit 1; }
 [ -x "$NEWMAN" ] || { echo "conformance: newman not installed (npm ci installs it as a devDependency)" >&2; exit 1; }
+# The node options of `npm start` (package.json), some of which node reads only at process start.
+START_OPTIONS=$(node -e 'console.log(require("./dist/tools/start-command").startNodeOptions().join(" "))')
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gsb-conformance.XXXXXX")
 SERVER_PID=""
@@ -53,7 +55,8 @@ trap cleanup EXIT
 start_server() {
   local name=$1 log=$WORK/$1.server.log store
   export DATA_DIR=$WORK/$name.data
-  PORT=0 HOST=127.0.0.1 LOG_LEVEL=${CONFORMANCE_LOG_LEVEL:-info} node dist/src/main.js >"$log" 2>&1 &
+  # shellcheck disable=SC2086 # START_OPTIONS is a list of words
+  PORT=0 HOST=127.0.0.1 LOG_LEVEL=${CONFORMANCE_LOG_LEVEL:-info} node $START_OPTIONS dist/src/main.js >"$log" 2>&1 &
   SERVER_PID=$!
   BASE_URL=""
   local deadline=$((SECONDS + 60))

@@ -1,13 +1,15 @@
 /**
- * Real processes for the CLI tests: the built server (dist/src/main.js) and the built CLI
- * (dist/src/cli/main.js), each with its own environment. Waits are on log lines and exits, with
- * deadlines; every spawned process is tracked so a test file can kill what it started.
+ * Real processes for the CLI tests: the built server (dist/src/main.js, with `npm start`'s node
+ * options) and the built CLI (dist/src/cli/main.js), each with its own environment. Waits are on log
+ * lines and exits, with deadlines; every spawned process is tracked so a test file can kill what it
+ * started.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { projectRoot } from "../../../src/project-root";
+import { startNodeOptions } from "../../../tools/start-command";
 
 const ROOT = projectRoot();
 export const SERVER_JS = path.join(ROOT, "dist", "src", "main.js");
@@ -63,7 +65,7 @@ export interface ServerProcess {
 
 /** Starts the built server and resolves once it logs "gitlab-scim-bridge listening". */
 export function startServer(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<ServerProcess> {
-  const child = track(spawn(process.execPath, [SERVER_JS], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }));
+  const child = track(spawn(process.execPath, [...startNodeOptions(ROOT), SERVER_JS], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }));
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
