@@ -32,7 +32,7 @@ import os from "node:os";
 import path from "node:path";
 import express from "express";
 import { startGitLabEmulator, type GitLabEmulator } from "../tools/gitlab-emulator";
-import { startNodeOptions } from "../tools/start-command";
+import { serverArgs } from "../tools/start-command";
 import type { LoadResult, LoadSpec } from "./load";
 import { benchNumber, benchSizes, benchUserResource, type PreparedDirectory } from "./seed";
 
@@ -44,10 +44,10 @@ const WARMUP = benchNumber("BENCH_WARMUP", 2);
 const MB = 1024 * 1024;
 const RSS_TARGET = 300 * MB;
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-/** The compiled tree (dist/) and the repository root, where `npm start` runs the server from. */
-const DIST = path.join(__dirname, "..");
-const ROOT = path.join(DIST, "..");
-const SERVER_JS = path.join(DIST, "src", "main.js");
+/** The repository root (above dist/), where `npm start` runs the server from. */
+const ROOT = path.join(__dirname, "..", "..");
+/** node's arguments for the bridge, as `npm start` gives them (package.json). */
+const SERVER_ARGS = serverArgs(ROOT);
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -134,7 +134,7 @@ interface BridgeProcess {
  */
 function startBridgeProcess(env: Record<string, string>): Promise<BridgeProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  const child = spawn(process.execPath, [...startNodeOptions(ROOT), SERVER_JS], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, SERVER_ARGS, { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
@@ -304,7 +304,7 @@ async function main(): Promise<void> {
       GITLAB_TOKEN: gitlab.adminToken,
     });
     const startRss = procStatusBytes(bridge.pid, "VmRSS");
-    console.log(`bridge started as its own process (${["node", ...startNodeOptions(ROOT), "dist/src/main.js"].join(" ")}, pid ${bridge.pid}) on the prepared embedded PGlite in ${fmt((Date.now() - started) / 1000, 1)} s, RSS ${fmt(startRss / MB)} MB`);
+    console.log(`bridge started as its own process (node ${SERVER_ARGS.join(" ")}, pid ${bridge.pid}) on the prepared embedded PGlite in ${fmt((Date.now() - started) / 1000, 1)} s, RSS ${fmt(startRss / MB)} MB`);
     console.log("");
 
     const auth = { Authorization: `Bearer ${directory.token}`, "Content-Type": "application/scim+json" };

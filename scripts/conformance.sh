@@ -5,9 +5,10 @@
 #   npm run build && bash scripts/conformance.sh            # embedded PGlite, a fresh DATA_DIR per suite
 #   DATABASE_URL=postgres://… bash scripts/conformance.sh   # that database; each suite gets a connection
 #                                                           # (tenant) of its own, i.e. an empty store
-# Each suite: start the server as `npm start` does (`node [options] dist/src/main.js`) on a free port (PORT=0, the URL is read from its log), wait for
-# /readyz, create an IdP connection with the CLI (through the server's control socket), run newman, stop
-# the server. Then test/conformance/check-newman-report.js compares the failures with the waivers.
+# Each suite: start the server as `npm start` does (`node [options] dist/src/main.js`) on a free port
+# (PORT=0, the URL is read from its log), wait for /readyz, create an IdP connection with the CLI
+# (through the server's control socket), run newman, stop the server. Then
+# test/conformance/check-newman-report.js compares the failures with the waivers.
 # Environment: CONFORMANCE_DIR (default ../shared/conformance), CONFORMANCE_KEEP=1 keeps the work dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."

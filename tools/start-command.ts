@@ -1,8 +1,8 @@
 /**
  * How operators start the server, read from the one place that says it: package.json's "start"
  * script, `node [node options] dist/src/main.js`. Some node options (--v8-pool-size) can only be given
- * when the process starts, so the benchmark and the process tests start the server with these same
- * options, and a test holds the Dockerfile's CMD to them.
+ * when the process starts, so the benchmark, the tests and the conformance run start the server with
+ * these same options, and a test holds the Dockerfile's CMD to them.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -19,4 +19,9 @@ export function startNodeOptions(root = projectRoot()): string[] {
     throw new Error(`package.json's start script must be "node [--options] ${SERVER_SCRIPT}", not ${JSON.stringify(start)}`);
   }
   return words.slice(1, -1);
+}
+
+/** node's arguments for the server as `npm start` gives them: the options, then dist/src/main.js under `root`. */
+export function serverArgs(root = projectRoot()): string[] {
+  return [...startNodeOptions(root), path.join(root, SERVER_SCRIPT)];
 }

@@ -5,13 +5,13 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { startNodeOptions } from "../../tools/start-command";
+import { serverArgs } from "../../tools/start-command";
 
 export const ROOT = path.join(__dirname, "..", "..");
 export const MAIN = path.join(ROOT, "dist", "src", "main.js");
 export const CLI = path.join(ROOT, "dist", "src", "cli", "main.js");
 /** node's arguments for the server, as `npm start` gives them. */
-export const SERVER_ARGS = [...startNodeOptions(ROOT), MAIN];
+export const SERVER_ARGS = serverArgs(ROOT);
 
 export function requireBuilt(): void {
   for (const file of [MAIN, CLI]) {

@@ -9,10 +9,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { projectRoot } from "../../../src/project-root";
-import { startNodeOptions } from "../../../tools/start-command";
+import { serverArgs } from "../../../tools/start-command";
 
 const ROOT = projectRoot();
-export const SERVER_JS = path.join(ROOT, "dist", "src", "main.js");
+/** node's arguments for the server, as `npm start` gives them. */
+const SERVER_ARGS = serverArgs(ROOT);
 export const CLI_JS = path.join(ROOT, "dist", "src", "cli", "main.js");
 
 const spawned = new Set<ChildProcess>();
@@ -65,7 +66,7 @@ export interface ServerProcess {
 
 /** Starts the built server and resolves once it logs "gitlab-scim-bridge listening". */
 export function startServer(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<ServerProcess> {
-  const child = track(spawn(process.execPath, [...startNodeOptions(ROOT), SERVER_JS], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }));
+  const child = track(spawn(process.execPath, SERVER_ARGS, { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }));
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -99,7 +100,7 @@ export function startServer(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promis
 
 /** Runs the server expecting it to refuse to start; resolves with its exit code and output. */
 export function runServerToExit(env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<CliRun> {
-  return runProcess(process.execPath, [SERVER_JS], env, timeoutMs);
+  return runProcess(process.execPath, SERVER_ARGS, env, timeoutMs);
 }
 
 function track(child: ChildProcess): ChildProcess {
