@@ -14,7 +14,8 @@ import { auditInsertSql, recordAudit } from "../audit/audit";
 import type { Database } from "../db/database";
 import { SqlParams } from "../db/sql-params";
 import type { Prisma, PrismaClient, ScimGroup } from "../generated/prisma/client";
-import { markDirty, markDirtySql } from "../reconcile/mark-dirty";
+import { markDirty } from "../reconcile/mark-dirty";
+import { markSubjectsSql } from "./sql/mark-subjects";
 import { isUuid } from "./uuid";
 import type { GroupFields } from "./group-fields";
 import { membersJsonSql, membersOfGroups } from "./membership-reads";
@@ -139,7 +140,7 @@ export async function createGroup(db: Database, ctx: WriteContext, fields: Group
       requestId: ctx.requestId,
       details: { displayName: fields.displayName, externalId: fields.externalId, added: [...memberIds] },
     })}),
-    r AS (${markDirtySql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
+    r AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
     SELECT g.*, ${membersJsonSql(`(SELECT "userId", "createdAt" FROM added)`)} FROM g`;
   const [created] = await db.direct.query<GroupRowWithMembers>(statement, p.values);
   if (!created) {
@@ -223,7 +224,7 @@ export async function updateGroup(
       at,
     )}),
     a AS (${auditInsertSql(p, "g", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: options.action, subjectType: "group", requestId: ctx.requestId, details })}),
-    r AS (${markDirtySql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
+    r AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
     SELECT g.*${options.withMembers ? `, ${membersAfterSql(removeIds)}` : ""} FROM g`;
   const [updated] = allUuids ? await db.direct.query<GroupRowWithMembers>(statement, p.values) : [];
   if (updated) return toRecord(updated);

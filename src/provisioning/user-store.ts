@@ -13,7 +13,8 @@ import { auditInsertSql, recordAudit } from "../audit/audit";
 import type { Database } from "../db/database";
 import { SqlParams } from "../db/sql-params";
 import type { Prisma, PrismaClient, ScimUser } from "../generated/prisma/client";
-import { markDirty, markDirtySql } from "../reconcile/mark-dirty";
+import { markDirty } from "../reconcile/mark-dirty";
+import { markSubjectsSql } from "./sql/mark-subjects";
 import { GROUPS_OF_U, groupsOfUsers } from "./membership-reads";
 import { ProvisioningError } from "./provisioning-error";
 import { explainMissedWrite } from "./missed-write";
@@ -134,7 +135,7 @@ export async function createUser(db: Database, ctx: WriteContext, fields: UserFi
       RETURNING *),
     e AS (${insertEmailsSql(p, "u", fields)}),
     a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.user.created", subjectType: "user", requestId: ctx.requestId, details: auditDetails(fields) })}),
-    r AS (${markDirtySql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
+    r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
     SELECT * FROM u`;
   try {
     const [row] = await db.direct.query<ScimUser>(statement, p.values);
@@ -175,7 +176,7 @@ export async function replaceUser(
     e AS (${insertEmailsSql(p, "u", fields)}),`
     }
     a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: options.action ?? "scim.user.replaced", subjectType: "user", requestId: ctx.requestId, details: auditDetails(fields) })}),
-    r AS (${markDirtySql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
+    r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
     SELECT u.*, ${GROUPS_OF_U} FROM u`;
   let row: UserRowWithGroups | undefined;
   try {
@@ -210,7 +211,7 @@ export async function setUserActive(db: Database, ctx: WriteContext, id: string,
       requestId: ctx.requestId,
       detailsSql: `jsonb_build_object('userName', s."userName", 'externalId', s."externalId", 'active', s."active")`,
     })}),
-    r AS (${markDirtySql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
+    r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
     SELECT u.*, ${GROUPS_OF_U} FROM u`;
   const [row] = await db.direct.query<UserRowWithGroups>(statement, p.values);
   return row ? toRecord(row) : findUser(db, ctx.connectionId, id, { withGroups: true });
