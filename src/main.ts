@@ -16,6 +16,7 @@ import { createPGliteDatabase, pgliteDatabaseExists } from "./db/pglite-first-st
 import { startPGliteMaintenance, type Maintenance } from "./db/pglite-maintenance";
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./db/data-dir-lock";
 import { startControlServer, type ControlServer } from "./cli/control-server";
+import { createHttpServer } from "./http-server";
 import { createLogger, type Logger } from "./observability/logger";
 import { startBundledGitLab, type GitLabTarget } from "./gitlab/target";
 
@@ -52,7 +53,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });
     gitlab = config.gitlabUrl ? { url: config.gitlabUrl, token: config.gitlabToken!, emulated: false, close: async () => undefined } : await startBundledGitLab(logger);
     const app = createApp({ config, db, logger });
-    const server = await listen(app, config);
+    const server = await listen(app, config, logger);
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
@@ -75,9 +76,14 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   }
 }
 
-function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
+function listen(app: ReturnType<typeof createApp>, config: Config, logger: Logger): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    const server = createHttpServer(app, config, logger);
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
     trackInFlight(server);
   });
 }
