@@ -82,8 +82,9 @@ function normalizeOperation(type: ScimResourceType, operation: PatchOperation, c
   const op = operation.op.trim().toLowerCase();
   if (typeof operation.path !== "string" || operation.path.trim() === "") {
     if (op === "remove") return [{ ...operation, op }];
+    // Only an expansion that gained a path recurses: a blank key (`"value": {"": …}`) would come back here forever.
     return expandPathless(type, { ...operation, op }, current).flatMap((expanded) =>
-      expanded.path === undefined ? [expanded] : normalizeOperation(type, expanded, current),
+      typeof expanded.path !== "string" || expanded.path.trim() === "" ? [expanded] : normalizeOperation(type, expanded, current),
     );
   }
   const path = parsePatchPath(type, operation.path);
