@@ -77,6 +77,13 @@ test(`JSON nested exactly ${MAX_JSON_DEPTH} levels is read (an unknown attribute
   expect(res.status).toBe(201);
 });
 
+test.each(["constructor", "__proto__", "toString"])("an attribute named %s (an Object.prototype member) is an unknown attribute, ignored", async (name) => {
+  const res = await send("POST", "/Users", { body: userText(`proto.${name.replace(/_/g, "")}`, `,"${name}":{"a":{"b":1}},"name":{"${name}":"x","givenName":"G"}`) });
+  expect(res.status).toBe(201);
+  expect(Object.keys(res.body)).not.toContain(name);
+  expect(res.body.name).toEqual({ givenName: "G" });
+});
+
 test("RFC 9110 §15.5.16 a 415 for an unknown coding names the codings accepted", async () => {
   const res = await send("POST", "/Users", { body: userText("coded"), headers: { "Content-Encoding": "compress" } });
   expect(res.headers.get("accept-encoding")).toBe("gzip, deflate, br, identity");
