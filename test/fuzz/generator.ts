@@ -19,6 +19,16 @@ export const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 export const SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
+/**
+ * Request classes that still answer 500 before other parts of issue 9 land; off unless named in
+ * `include` (FUZZ_INCLUDE=wide-filters, or `npm run fuzz -- --include wide-filters`).
+ * TODO(issue 9, "Every filter runs in the database", src/scim/filter and src/scim/list/list-engine.ts):
+ * an `or`/`and` chain of 64 or more comparisons answers 500 (Prisma's recursion limit on the nested
+ * where-object). Turn it on by default once filters run as one SQL statement.
+ */
+export const KNOWN_FAILING_CLASSES = ["wide-filters"] as const;
+export type FuzzClass = (typeof KNOWN_FAILING_CLASSES)[number];
+
 export interface FuzzWorld {
   /** Bearer token of the tenant the sentinels and scratch resources live in. */
   token: string;
@@ -80,6 +90,7 @@ export class RequestGenerator {
   constructor(
     private readonly rng: Random,
     private readonly world: FuzzWorld,
+    private readonly include: ReadonlySet<FuzzClass> = new Set(),
   ) {}
 
   next(): FuzzRequest {
@@ -227,7 +238,8 @@ export class RequestGenerator {
 
   private filter(depth: number): string {
     const r = this.rng;
-    const choice = depth > 3 ? "comparison" : r.weighted<string>([[50, "comparison"], [15, "and-or"], [8, "not"], [7, "value-path"], [10, "garbage"], [5, "long-chain"], [5, "nested-not"]]);
+    const wide = this.include.has("wide-filters") ? 3 : 0;
+    const choice = depth > 3 ? "comparison" : r.weighted<string>([[50, "comparison"], [15, "and-or"], [8, "not"], [7, "value-path"], [10, "garbage"], [5, "long-chain"], [5, "nested-not"], [wide, "wide-chain"]]);
     switch (choice) {
       case "and-or":
         return `${this.filter(depth + 1)} ${r.pick(["and", "or", "AND", "Or", "xor"])} ${this.filter(depth + 1)}`;
@@ -239,6 +251,8 @@ export class RequestGenerator {
         return r.pick(["(", ")", "((userName eq \"a\")", "userName eq", "eq \"a\"", "\"", "userName eq \"unterminated", "[", "]", "not", "userName pr pr", "emails[type eq \"work\"", "userName eq \"a\" and", "!", "userName eq 'a'", "userName eq \"\\u0000\"", "userName eq \"\\ud800\"", "userName eq \"\\x\""]);
       case "long-chain":
         return Array.from({ length: r.int(10, 40) }, () => this.comparison()).join(" or ");
+      case "wide-chain":
+        return Array.from({ length: r.int(64, 150) }, () => `userName eq "${r.int(0, 999)}"`).join(r.pick([" or ", " and "]));
       case "nested-not":
         return "not (".repeat(r.int(5, 30)) + this.comparison() + ")".repeat(r.int(4, 31));
       default:

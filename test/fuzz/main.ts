@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- --n 1000000 --seed S [--concurrency 8] [--all]`: the fuzz test's generator and
+ * `npm run fuzz -- --n 1000000 --seed S [--concurrency 8] [--include wide-filters] [--all]`: the fuzz test's generator and
  * checks, for long runs, against a fresh in-process bridge (embedded PGlite in memory, or PostgreSQL
  * with TEST_DATABASE_URL). Prints the seed, progress, the status counts and the first failing request
  * (every failure with --all); exits 1 on any failure.
@@ -17,7 +17,7 @@ async function main(): Promise<number> {
   const seed = option("seed") !== undefined ? Number(option("seed")) : Math.floor(Math.random() * 2 ** 32);
   const concurrency = Number(option("concurrency") ?? 8);
   if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(seed) || !Number.isSafeInteger(concurrency) || concurrency < 1) {
-    console.error("usage: npm run fuzz -- [--n COUNT] [--seed SEED] [--concurrency N] [--all]");
+    console.error("usage: npm run fuzz -- [--n COUNT] [--seed SEED] [--concurrency N] [--include CLASS,…] [--all]");
     return 2;
   }
   console.log(`fuzz: seed ${seed}, ${count} requests, concurrency ${concurrency}`);
@@ -32,6 +32,7 @@ async function main(): Promise<number> {
       seed,
       count,
       concurrency,
+      include: option("include")?.split(",").filter(Boolean),
       progress: (sent) => {
         if (sent % (count >= 100_000 ? 10_000 : 1000) === 0) console.log(`fuzz: ${sent} sent, ${Math.round(sent / ((performance.now() - started) / 1000))} req/s`);
       },

@@ -4,7 +4,7 @@
  * Sentinel resources are created first and read back at the end: they must be exactly as they were.
  */
 import http from "node:http";
-import { RequestGenerator, USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE, type FuzzRequest, type FuzzWorld } from "./generator";
+import { RequestGenerator, USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE, KNOWN_FAILING_CLASSES, type FuzzClass, type FuzzRequest, type FuzzWorld } from "./generator";
 import { Random } from "./random";
 
 const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -134,13 +134,17 @@ export interface FuzzOptions {
   seed: number;
   count: number;
   concurrency?: number;
+  /** Request classes known to fail (KNOWN_FAILING_CLASSES) to generate too. */
+  include?: readonly string[];
   /** Called every 1,000 requests. */
   progress?(sent: number): void;
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const url = new URL(options.baseUrl);
-  const generator = new RequestGenerator(new Random(options.seed), options.world);
+  const unknown = (options.include ?? []).filter((name) => !(KNOWN_FAILING_CLASSES as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`unknown fuzz class ${unknown.join(", ")}; known: ${KNOWN_FAILING_CLASSES.join(", ")}`);
+  const generator = new RequestGenerator(new Random(options.seed), options.world, new Set(options.include as FuzzClass[]));
   const concurrency = options.concurrency ?? 8;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const before = await readSentinels(url, options.world);
