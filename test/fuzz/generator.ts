@@ -6,9 +6,10 @@
  * range, truncated JSON, compressed garbage). Every request is well-formed HTTP/1.1: Node's parser
  * answers malformed HTTP itself, before the bridge sees it.
  *
- * The sentinels' safety is by construction: a request that presents a valid token never writes a
- * sentinel unless its body is one the bridge must refuse (`poisoned`), and never names a sentinel of
- * its own tenant inside a body (a new group listing a sentinel user would change that user's groups).
+ * The sentinels' safety is by construction: a request that presents a tenant's valid token never
+ * writes that tenant's sentinels unless its body is one the bridge must refuse (`poisoned`), and never
+ * names one of them inside a body (a new group listing a sentinel user would change that user's
+ * groups). Another tenant's sentinels it may aim at freely: those writes must find nothing.
  */
 import zlib from "node:zlib";
 import { Random } from "./random";
@@ -93,6 +94,14 @@ export class RequestGenerator {
     private readonly include: ReadonlySet<FuzzClass> = new Set(),
   ) {}
 
+  /** The sentinels the current request's token may reach (lower case), and ids of another tenant. */
+  private own: ReadonlySet<string> = new Set();
+  private foreign: readonly string[] = [];
+
+  private isOwnSentinel(id: string): boolean {
+    return this.own.has(id.toLowerCase());
+  }
+
   next(): FuzzRequest {
     const r = this.rng;
     const kind: string[] = [];
@@ -101,7 +110,10 @@ export class RequestGenerator {
     ]);
     kind.push(method);
     const auth = this.auth(kind);
-    const validToken = auth.valid;
+    const validToken = auth.tenant !== undefined;
+    const { sentinelIds, otherTenantIds } = this.world;
+    this.own = new Set((auth.tenant === "main" ? sentinelIds : auth.tenant === "other" ? otherTenantIds : []).map((id) => id.toLowerCase()));
+    this.foreign = auth.tenant === "other" ? sentinelIds : otherTenantIds;
     const target = this.target(method, kind);
     // A valid token may write a sentinel only with a body the bridge must refuse.
     const writesSentinel = validToken && target.sentinel && method !== "GET" && method !== "HEAD" && method !== "OPTIONS";
@@ -122,7 +134,8 @@ export class RequestGenerator {
     return { method, path, headers, body, chunked: body !== undefined && r.chance(0.1), kind };
   }
 
-  private auth(kind: string[]): { valid: boolean; headers: Record<string, string>; query?: string } {
+  /** Credentials; `tenant` is whose valid token they carry, if any. */
+  private auth(kind: string[]): { tenant?: "main" | "other"; headers: Record<string, string>; query?: string } {
     const r = this.rng;
     const { token, otherToken } = this.world;
     const choice = r.weighted<string>([
@@ -131,20 +144,20 @@ export class RequestGenerator {
     kind.push(`auth:${choice}`);
     switch (choice) {
       case "valid":
-        return { valid: true, headers: { Authorization: `Bearer ${token}` } };
+        return { tenant: "main", headers: { Authorization: `Bearer ${token}` } };
       case "lowercase-scheme":
-        return { valid: true, headers: { Authorization: `bearer ${token}` } };
+        return { tenant: "main", headers: { Authorization: `bearer ${token}` } };
       case "none":
-        return { valid: false, headers: {} };
+        return { headers: {} };
       case "wrong":
-        return { valid: false, headers: { Authorization: `Bearer ${r.pick([token.slice(0, -1), `${token}x`, token.toUpperCase(), "gsb_" + "A".repeat(40), "x", "%00", "é"])}` } };
+        return { headers: { Authorization: `Bearer ${r.pick([token.slice(0, -1), `${token}x`, token.toUpperCase(), "gsb_" + "A".repeat(40), "x", "%00", "é"])}` } };
       case "other-tenant":
-        return { valid: false, headers: { Authorization: `Bearer ${otherToken}` } };
+        return { tenant: "other", headers: { Authorization: `Bearer ${otherToken}` } };
       case "malformed":
-        return { valid: false, headers: { Authorization: r.pick(["Bearer", "Bearer ", `Bearer ${token} x`, `Basic ${Buffer.from("a:b").toString("base64")}`, `Token ${token}`, token, "Bearer\t" + token, "Bearer  " + token, "B".repeat(4000)]) } };
+        return { headers: { Authorization: r.pick(["Bearer", "Bearer ", `Bearer ${token} x`, `Basic ${Buffer.from("a:b").toString("base64")}`, `Token ${token}`, token, "Bearer\t" + token, "Bearer  " + token, "B".repeat(4000)]) } };
       default: {
         const pair = r.pick([`access_token=${token}`, `access_token=a&access_token=b`, `access_token=${token}&access_token=${token}`, `ACCESS_TOKEN=${token}`, "access_token=", "access_token[]=x"]);
-        return { valid: false, headers: {}, query: pair };
+        return { headers: {}, query: pair };
       }
     }
   }
@@ -186,20 +199,23 @@ export class RequestGenerator {
     const w = this.world;
     const choice = r.weighted<string>([[20, "sentinel"], [20, "scratch"], [10, "other-tenant"], [15, "random-uuid"], [5, "uppercase"], [30, "garbage"]]);
     kind.push(`id:${choice}`);
-    switch (choice) {
-      case "sentinel":
-        return { id: r.pick(w.sentinelIds), sentinel: true };
-      case "uppercase":
-        return { id: r.pick(w.sentinelIds).toUpperCase(), sentinel: true };
-      case "scratch":
-        return { id: r.pick([...w.scratchUserIds, ...w.scratchGroupIds]), sentinel: false };
-      case "other-tenant":
-        return { id: r.pick(w.otherTenantIds), sentinel: false };
-      case "random-uuid":
-        return { id: r.uuid(), sentinel: false };
-      default:
-        return { id: r.chance(0.1) ? "x".repeat(r.int(1000, 6000)) : r.pick(GARBAGE_IDS), sentinel: false };
-    }
+    const id = ((): string => {
+      switch (choice) {
+        case "sentinel":
+          return r.pick(w.sentinelIds);
+        case "uppercase":
+          return r.pick([...w.sentinelIds, ...w.otherTenantIds]).toUpperCase();
+        case "scratch":
+          return r.pick([...w.scratchUserIds, ...w.scratchGroupIds]);
+        case "other-tenant":
+          return r.pick(w.otherTenantIds);
+        case "random-uuid":
+          return r.uuid();
+        default:
+          return r.chance(0.1) ? "x".repeat(r.int(1000, 6000)) : r.pick(GARBAGE_IDS);
+      }
+    })();
+    return { id, sentinel: this.isOwnSentinel(id) };
   }
 
   private query(kind: string[]): string {
@@ -382,11 +398,11 @@ export class RequestGenerator {
     return request;
   }
 
-  /** An id to put inside a body: never a sentinel of the token's own tenant. */
+  /** An id to put inside a body: never a sentinel the token can reach. */
   private bodyId(): string {
     const r = this.rng;
     const w = this.world;
-    return r.weighted<string>([[40, r.pick(w.scratchUserIds)], [10, r.pick(w.scratchGroupIds)], [15, r.pick(w.otherTenantIds)], [20, r.uuid()], [15, r.pick(GARBAGE_IDS)]]);
+    return r.weighted<string>([[40, r.pick(w.scratchUserIds)], [10, r.pick(w.scratchGroupIds)], [15, r.pick(this.foreign)], [20, r.uuid()], [15, r.pick(GARBAGE_IDS)]]);
   }
 
   private deep(depth: number): Json {
@@ -408,7 +424,7 @@ export class RequestGenerator {
       [6, () => ({ value: r.pick(STRINGS), type: r.pick(STRINGS), primary: r.pick<Json>([true, "true", 1]) })],
       [6, () => this.deep(r.int(2, 40))],
       [3, () => "y".repeat(r.int(1000, 100_000))],
-      [4, () => r.pick(this.world.otherTenantIds)],
+      [4, () => r.pick(this.foreign)],
     ])();
   }
 
