@@ -80,6 +80,8 @@ const ROUTE_FIXES: Record<string, Json> = {
   "DELETE /api/v4/users/{id}/keys/{key_id} 204": NO_BODY,
   // GitLab endpoints the subset does not include (see GITLAB_ROUTES_NOT_IN_SUBSET in openapi.test.ts).
   "GET /api/v4/metadata 200": ref("APIEntitiesMetadata"),
+  // contract §0.2 / §1.4: approve answers 201 {"message":"Success"}.
+  "POST /api/v4/users/{id}/approve 201": { type: "object", required: ["message"], additionalProperties: false, properties: { message: { const: "Success" } } },
   "GET /api/v4/groups/{id}/descendant_groups 200": arrayOf(ref("APIEntitiesGroup")),
 };
 

@@ -20,6 +20,10 @@ const EMULATOR_ONLY = [
   "GET /-/emulator/settings",
   "PUT /-/emulator/settings",
   "POST /-/emulator/jobs/flush",
+  "GET /-/emulator/in-flight",
+  "DELETE /-/emulator/in-flight",
+  "GET /-/emulator/clock",
+  "PUT /-/emulator/clock",
   "GET /oauth/authorize",
   "POST /oauth/authorize",
   "POST /oauth/token",
@@ -29,8 +33,11 @@ const EMULATOR_ONLY = [
   "POST /oauth/revoke",
 ];
 
-/** Real GitLab endpoints the issue requires that the subset does not include (GitLab's groups-doc / metadata API). */
-const GITLAB_ROUTES_NOT_IN_SUBSET = ["GET /api/v4/metadata", "GET /api/v4/groups/{id}/descendant_groups"];
+/**
+ * Real GitLab endpoints the issues require that the subset does not include (GitLab's groups-doc, the
+ * metadata API, and users-doc for approve, issue 10).
+ */
+export const GITLAB_ROUTES_NOT_IN_SUBSET = ["GET /api/v4/metadata", "GET /api/v4/groups/{id}/descendant_groups", "POST /api/v4/users/{id}/approve"];
 
 const suite = openApiAvailable ? describe : describe.skip;
 if (!openApiAvailable) {
