@@ -166,6 +166,12 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
       await breaker.pass(o.signal);
       await clock.sleep(pacer.reserve(clock.now()), o.signal);
       const release = await limit.acquire(o.signal);
+      // The breaker may have opened while this call queued for a slot: then it waits, unsent.
+      if (wait && breaker.state !== "closed") {
+        release();
+        attempt--;
+        continue;
+      }
       let result: GitLabAnswer | GitLabError;
       try {
         result = await exchange(request, o, attempt, false);
