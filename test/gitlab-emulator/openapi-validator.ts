@@ -24,7 +24,9 @@ import addFormats from "ajv-formats";
 import { parse } from "yaml";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-export const OPENAPI_PATH = path.resolve(REPO_ROOT, "..", "shared", "gitlab-openapi-subset.yaml");
+/** shared/ beside the clone, or beside the directory that holds it (a git worktree under wt/). */
+const CANDIDATES = [path.resolve(REPO_ROOT, "..", "shared", "gitlab-openapi-subset.yaml"), path.resolve(REPO_ROOT, "..", "..", "shared", "gitlab-openapi-subset.yaml")];
+export const OPENAPI_PATH = CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0];
 export const openApiAvailable = existsSync(OPENAPI_PATH);
 
 type Json = Record<string, unknown>;
