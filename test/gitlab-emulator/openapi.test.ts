@@ -58,6 +58,19 @@ suite(`OpenAPI: routes and bodies match ${"gitlab-openapi-subset.yaml"}`, () => 
     }
   });
 
+  test("checkRequest accepts documented operations and parameters, and names what is not documented", () => {
+    const validator = loadOpenApiValidator();
+    const sent = (method: string, route: string | null, query: Record<string, string> = {}, body?: unknown) => validator.checkRequest({ method, route, path: route ?? "/api/v4/nope", query, body });
+    expect(sent("GET", "/api/v4/users", { extern_uid: "x", provider: "saml", page: "1", per_page: "100" })).toBeNull();
+    expect(sent("POST", "/api/v4/users", {}, { email: "a@b.c", name: "A", username: "a", skip_confirmation: true, force_random_password: true })).toBeNull();
+    expect(sent("DELETE", "/api/v4/groups/{id}/members/{user_id}", { skip_subresources: "true" })).toBeNull();
+    expect(sent("POST", "/api/v4/users/{id}/approve")).toBeNull(); // documented in users-doc, not in the subset
+    expect(sent("GET", "/api/v4/users", { pagination: "keyset" })).toBe("GET /api/v4/users: undocumented query parameters [pagination], body fields []");
+    expect(sent("PUT", "/api/v4/users/{id}", {}, { skip_confirmation: true })).toMatch(/body fields \[skip_confirmation\]/);
+    expect(sent("PATCH", "/api/v4/users/{id}")).toBe("PATCH /api/v4/users/{id}: not in the OpenAPI description");
+    expect(sent("GET", null)).toBe("GET /api/v4/nope: no such GitLab route");
+  });
+
   test("the validator rejects a body that breaks the documented schema (wrong type, unknown field)", () => {
     const validator = loadOpenApiValidator();
     expect(validator.check("GET", "/api/v4/groups/{id}/members/{user_id}", 200, "application/json", { id: 1, username: "a", access_level: 30 })).toBeNull();

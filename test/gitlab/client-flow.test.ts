@@ -32,6 +32,14 @@ describe("retries", () => {
     expect(t.calls.map((c) => [c.status, c.outcome, c.attempt])).toEqual([[429, "failure", 1], [200, "success", 2]]);
   });
 
+  test("with the system clock the client really waits for Retry-After: 1 before its retry", async () => {
+    await faults({ script: [{ path: "/api/v4/user", times: 1, respond: { status: 429, body: { message: "slow" }, headers: { "retry-after": "1" } } }] });
+    const client = t.client({ clock: undefined });
+    expect((await client.call({ method: "GET", path: "/user" })).status).toBe(200);
+    expect(t.requests().map((r) => r.status)).toEqual([429, 200]);
+    expect(t.sleeps).toEqual([]); // the emulator's time was not moved: the wait was real
+  });
+
   test("a 429 with only RateLimit-Reset is retried at the reset time", async () => {
     const resetAt = Math.floor(h.clock.ms / 1000) + 20;
     await faults({ script: [{ path: "/api/v4/user", times: 1, respond: { status: 429, body: { message: "slow" }, headers: { "ratelimit-reset": String(resetAt) } } }] });
