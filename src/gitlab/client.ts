@@ -16,6 +16,11 @@
  * caller waits on the breaker instead, so an outage costs no call its attempts. Permanent errors are
  * thrown at once. Statuses an operation treats as an answer (`accept`, e.g. 404 on a removal) are
  * returned, not thrown, and recorded as successes.
+ *
+ * Per-caller context: `onCall` runs inside the caller's async context, so a reconciler that runs a
+ * subject's work in an AsyncLocalStorage gets its correlation id there; `with({ signal })` gives a view
+ * of the same client (same breaker, slots and pacing) whose calls all carry those options, so the
+ * operations need no extra parameters for shutdown or start-up checks.
  */
 import { GitLabBreaker, type BreakerState, type ProbeResult } from "./breaker";
 import { systemGitLabClock, type GitLabClock } from "./clock";
@@ -84,6 +89,8 @@ export interface GitLabClient {
   call(request: GitLabRequest, options?: CallOptions): Promise<GitLabAnswer>;
   /** Every page of a list (per_page=100, following x-next-page, contract §5). */
   listAll<T>(path: string, query?: GitLabRequest["query"], options?: CallOptions): Promise<T[]>;
+  /** The same client, every call of it carrying these options (an operation's own options win). */
+  with(defaults: Pick<CallOptions, "signal" | "waitForGitLab" | "maxAttempts">): GitLabClient;
   readonly breakerState: BreakerState;
   /** Stops the breaker's probes and fails calls waiting on it. */
   close(): void;
@@ -192,7 +199,7 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
     }
   }
 
-  async function listAll<T>(path: string, query: GitLabRequest["query"] = {}, o?: CallOptions): Promise<T[]> {
+  async function listAll<T>(path: string, query: GitLabRequest["query"] = {}, o: CallOptions = {}): Promise<T[]> {
     const rows: T[] = [];
     for (let page = 1; ; ) {
       const answer = await call({ method: "GET", path, query: { ...query, per_page: 100, page } }, o);
@@ -204,12 +211,17 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
     }
   }
 
-  return {
-    call,
-    listAll,
-    get breakerState() {
-      return breaker.state;
-    },
-    close: () => breaker.dispose(),
-  };
+  function view(defaults: CallOptions): GitLabClient {
+    return {
+      call: (request, o) => call(request, { ...defaults, ...o }),
+      listAll: (path, query, o) => listAll(path, query, { ...defaults, ...o }),
+      with: (more) => view({ ...defaults, ...more }),
+      get breakerState() {
+        return breaker.state;
+      },
+      close: () => breaker.dispose(),
+    };
+  }
+
+  return view({});
 }

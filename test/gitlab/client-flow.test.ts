@@ -7,7 +7,9 @@
  * Time is the emulator's: the client's waits move it, so these tests read the order and count of
  * requests in the emulator's log, never wall-clock durations.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { GitLabError } from "../../src/gitlab/errors";
+import { blockUser } from "../../src/gitlab/user-state";
 import { findUser } from "../../src/gitlab/users";
 import { useGitLabClient } from "./client-harness";
 
@@ -162,6 +164,32 @@ describe("the GitLab-wide breaker", () => {
     expect(await aborted).toMatchObject({ message: "shutting down" });
     client.close();
     expect(await closed).toMatchObject({ message: "GitLab client closed" });
+  });
+});
+
+describe("per-caller context", () => {
+  test("each outcome record is made in its caller's async context (correlation ids for the audit log)", async () => {
+    const u1 = h.user();
+    const u2 = h.user();
+    const context = new AsyncLocalStorage<string>();
+    const seen: [string | undefined, string][] = [];
+    const client = t.client({ onCall: (r) => seen.push([context.getStore(), r.path]) });
+    await Promise.all([context.run("scim-req-1", () => blockUser(client, u1.id)), context.run("scim-req-2", () => blockUser(client, u2.id))]);
+    expect(seen.sort()).toEqual([["scim-req-1", `/api/v4/users/${u1.id}/block`], ["scim-req-2", `/api/v4/users/${u2.id}/block`]]);
+  });
+
+  test("client.with({ signal }) carries the signal into every call of an operation, sharing the breaker", async () => {
+    const u = h.user();
+    await faults({ outage: { status: 503, durationMs: 600_000 } });
+    const client = t.client({ breaker: { failureThreshold: 1, minCooldownMs: 600_000, maxCooldownMs: 600_000 } });
+    await client.call({ method: "GET", path: "/version" }, { maxAttempts: 1, waitForGitLab: false }).catch(() => undefined);
+    expect(client.breakerState).not.toBe("closed");
+    const controller = new AbortController();
+    const blocked = blockUser(client.with({ signal: controller.signal }), u.id).catch((e: unknown) => e);
+    controller.abort(new Error("worker stopping"));
+    expect(await blocked).toMatchObject({ message: "worker stopping" });
+    expect(client.with({}).breakerState).toBe(client.breakerState);
+    expect(t.requests().filter((r) => r.path.endsWith("/block"))).toEqual([]);
   });
 });
 
