@@ -1,8 +1,8 @@
 /**
  * One HTTP exchange with GitLab's REST API v4 on Node's fetch (undici): the URL, the PRIVATE-TOKEN
- * header, a JSON body, and a timeout on every call (AbortSignal.timeout, combined with the caller's
- * signal). It answers with the status, headers and parsed body, or throws a GitLabError for a network
- * failure or a timeout; deciding what a status means is the client's job, not this one's.
+ * header, a JSON body, and a timeout on every call (an AbortSignal fired by our timer or by the
+ * caller's signal). It answers with the status, headers and parsed body, or throws a GitLabError for
+ * a network failure or a timeout; deciding what a status means is the client's job, not this one's.
  *
  * The token lives only in this closure: no object the bridge can log or inspect holds it, and
  * `redact` strips it from any text that came back from the network.
@@ -51,8 +51,17 @@ export function createTransport(options: { url: string; token: string; timeoutMs
   return {
     redact,
     async send(request, signal) {
-      const timeout = AbortSignal.timeout(options.timeoutMs);
-      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      // One controller per call, fired by our timer or the caller's signal. Not AbortSignal.any: with a
+      // long-lived caller signal (a worker's) it keeps every combined signal alive (nodejs/node#55351).
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, options.timeoutMs);
+      const onAbort = () => controller.abort(signal!.reason);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
       const headers: Record<string, string> = { "private-token": token, accept: "application/json" };
       let body: string | undefined;
       if (request.body !== undefined) {
@@ -63,7 +72,7 @@ export function createTransport(options: { url: string; token: string; timeoutMs
         new GitLabError({ kind: "retryable", reason, method: request.method, path: displayPath(request), status: null, gitlabMessage: null, retryAfterMs: null, gitLabWide: true, code });
       try {
         const query = queryString(request.query);
-        const res = await fetch(`${base}/api/v4${request.path}${query ? `?${query}` : ""}`, { method: request.method, headers, body, signal: combined });
+        const res = await fetch(`${base}/api/v4${request.path}${query ? `?${query}` : ""}`, { method: request.method, headers, body, signal: controller.signal });
         const text = await res.text();
         let parsed: unknown = text;
         if ((res.headers.get("content-type") ?? "").includes("json") && text !== "") {
@@ -77,8 +86,11 @@ export function createTransport(options: { url: string; token: string; timeoutMs
       } catch (e) {
         // The caller's own abort is not GitLab's failure: it goes back as it came.
         if (signal?.aborted) throw signal.reason;
-        if (timeout.aborted) throw failure("timeout");
+        if (timedOut) throw failure("timeout");
         throw failure("network", networkCode(e));
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
       }
     },
   };
