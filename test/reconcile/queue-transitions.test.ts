@@ -70,31 +70,30 @@ function newScope(): Scope {
 
 const ids = (n: number) => Array.from({ length: n }, () => crypto.randomUUID());
 
+/** A new scope with one subject marked at its T0. */
+async function markedSubject(): Promise<{ s: Scope; T0: Date; at: (ms: number) => Date; id: string }> {
+  const s = newScope();
+  const [id] = ids(1);
+  await s.mark([id], s.T0);
+  return { s, T0: s.T0, at: s.at, id };
+}
+
 
 describe("mark (design: a new mark bumps the generation and makes the subject due)", () => {
   test("a first mark creates a pending item due now, generation 1, no attempts", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     expect(await s.item(id)).toMatchObject({ state: "pending", generation: 1, attempts: 0, nextAttemptAt: T0, dirtyAt: T0, connectionId: s.connectionId, lastError: null });
   });
 
   test("a burst of marks collapses into one item whose generation keeps rising, keeping its place in line", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     await s.mark([id], at(5 * SECOND));
     await s.mark([id], at(9 * SECOND));
     expect(await s.item(id)).toMatchObject({ state: "pending", generation: 3, nextAttemptAt: T0, dirtyAt: at(9 * SECOND) });
   });
 
   test("a mark of a done item makes it pending and due now", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     expect((await queue.complete(runner(), c, at(SECOND)))?.state).toBe("done");
     await s.mark([id], at(HOUR));
@@ -102,10 +101,7 @@ describe("mark (design: a new mark bumps the generation and makes the subject du
   });
 
   test("a mark of an item backing off makes it due now but keeps its attempts and last error", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     const failed = await queue.fail(runner(), c, { error: "GitLab 500" }, POLICY, T0);
     expect(failed?.nextAttemptAt!.getTime()).toBeGreaterThan(T0.getTime());
@@ -135,20 +131,14 @@ describe("claim (design: claim due marks, FOR UPDATE SKIP LOCKED, lease)", () =>
   });
 
   test("a claimed item is not claimed again while its lease lasts", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     expect(await s.claim("w2", at(LEASE - 1))).toEqual([]);
     await queue.complete(runner(), c, at(LEASE - 1));
   });
 
   test("an expired lease is reclaimed by another worker as a new attempt; the old claim can no longer finish", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [old] = await s.claim("w1", T0);
     const [taken] = await s.claim("w2", at(LEASE));
     expect(taken).toMatchObject({ subjectId: id, claimedBy: "w2", attempt: 2, generation: 1 });
@@ -162,10 +152,7 @@ describe("claim (design: claim due marks, FOR UPDATE SKIP LOCKED, lease)", () =>
   });
 
   test("the same worker reclaiming its own expired lease gets a new claim; the stale one is refused", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [stale] = await s.claim("w1", T0);
     const [fresh] = await s.claim("w1", at(LEASE));
     expect(fresh.attempt).toBe(stale.attempt + 1);
@@ -174,11 +161,8 @@ describe("claim (design: claim due marks, FOR UPDATE SKIP LOCKED, lease)", () =>
   });
 
   test("a lease that keeps expiring parks the item once the attempt budget is spent (a subject that kills its worker)", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
+    const { s, T0, id } = await markedSubject();
     const policy = { ...POLICY, maxAttempts: 3 };
-    await s.mark([id], T0);
     let now = T0;
     for (let attempt = 1; attempt <= 3; attempt++) {
       const [c] = await s.claim(`w${attempt}`, now, { policy });
@@ -191,10 +175,7 @@ describe("claim (design: claim due marks, FOR UPDATE SKIP LOCKED, lease)", () =>
   });
 
   test("renew extends the lease of the worker's own claim only", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     const renewed = await queue.renew(runner(), c, 2 * LEASE, at(LEASE - 1));
     expect(renewed).toMatchObject({ ...c, leaseUntil: at(3 * LEASE - 1) });
@@ -206,10 +187,7 @@ describe("claim (design: claim due marks, FOR UPDATE SKIP LOCKED, lease)", () =>
 
 describe("complete (design: complete(claim, generation): if the generation moved meanwhile, the mark stays due)", () => {
   test("the claimer's own claim of the current generation ends done, attempts reset, the last error kept as history", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [first] = await s.claim("w1", T0);
     await queue.fail(runner(), first, { error: "GitLab timeout" }, POLICY, T0);
     const [second] = await s.claim("w1", at(HOUR));
@@ -219,10 +197,7 @@ describe("complete (design: complete(claim, generation): if the generation moved
   });
 
   test("another worker, a stale generation or a stale attempt changes nothing", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     const before = await s.item(id);
     expect(await queue.complete(runner(), { ...c, claimedBy: "w2" }, at(1))).toBeNull();
@@ -235,10 +210,7 @@ describe("complete (design: complete(claim, generation): if the generation moved
   });
 
   test("complete is refused for an item that is not claimed (pending, done)", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     await queue.complete(runner(), c, at(1));
     expect(await queue.complete(runner(), c, at(2))).toBeNull();
@@ -248,10 +220,7 @@ describe("complete (design: complete(claim, generation): if the generation moved
   });
 
   test("issue 9 §7: a mark during a claim keeps the claim, attempts and last error; complete then leaves the subject due at once", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [first] = await s.claim("w1", T0);
     await queue.fail(runner(), first, { error: "GitLab 502" }, POLICY, T0);
     const [c] = await s.claim("w1", at(HOUR));
@@ -314,11 +283,8 @@ describe("fail (design: back to pending with backoff on a retryable error, or pa
   });
 
   test("the attempt budget parks the subject with its last error; nothing claims it any more", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
+    const { s, T0, at } = await markedSubject();
     const policy = { ...POLICY, maxAttempts: 3 };
-    await s.mark([id], T0);
     let now = T0;
     let last: queue.QueueItem | null = null;
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -359,10 +325,7 @@ describe("fail (design: back to pending with backoff on a retryable error, or pa
   });
 
   test("an error message is kept as an excerpt of bounded length", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     const failed = await queue.fail(runner(), c, { error: "x".repeat(100_000) }, POLICY, T0);
     expect(failed!.lastError!.length).toBe(2_000);
@@ -371,10 +334,7 @@ describe("fail (design: back to pending with backoff on a retryable error, or pa
 
 describe("park and retry (design: parked (a permanent error) until retried)", () => {
   test("park records a permanent error; a new mark brings the subject back, keeping attempts and the error", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     expect(await queue.park(runner(), c, "GitLab 403: not an admin", at(1))).toMatchObject({ state: "parked", parkedReason: "permanent_error", nextAttemptAt: null, lastError: "GitLab 403: not an admin", attempts: 1 });
     expect(await s.claim("w1", at(1000 * HOUR))).toEqual([]);
@@ -383,10 +343,7 @@ describe("park and retry (design: parked (a permanent error) until retried)", ()
   });
 
   test("a park after a mark during the claim leaves the new generation due at once", async () => {
-    const s = newScope();
-    const { T0, at } = s;
-    const [id] = ids(1);
-    await s.mark([id], T0);
+    const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     await s.mark([id], at(1));
     expect(await queue.park(runner(), c, "409 email taken", at(2))).toMatchObject({ state: "pending", parkedReason: null, nextAttemptAt: at(2), lastError: "409 email taken" });

@@ -37,7 +37,7 @@ export function claimSql(p: SqlParams, request: ClaimRequest, budget: RetryBudge
         "claimedBy" = CASE WHEN ${parks} THEN NULL ELSE ${p.add(request.claimedBy)} END,
         "claimedGeneration" = CASE WHEN ${parks} THEN NULL ELSE "generation" END,
         "nextAttemptAt" = CASE WHEN ${parks} THEN NULL ELSE ${p.timestamp(new Date(now.getTime() + request.leaseMs))} END,
-        "lastError" = CASE WHEN ${expired} THEN 'lease of ' || "claimedBy" || ' ended before it completed attempt ' || "attempts" ELSE "lastError" END,
+        "lastError" = CASE WHEN ${expired} THEN format('lease of %s ended before it completed attempt %s', "claimedBy", "attempts") ELSE "lastError" END,
         "lastErrorAt" = CASE WHEN ${expired} THEN ${at} ELSE "lastErrorAt" END,
         "firstFailedAt" = CASE WHEN ${expired} THEN COALESCE("firstFailedAt", ${at}) ELSE "firstFailedAt" END,
         "updatedAt" = ${at}
