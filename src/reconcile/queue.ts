@@ -8,15 +8,18 @@
  *      │                 │  ├──fail──────▶ pending, due after backoff + jitter, not before Retry-After
  *      │                 │  ├──fail──────▶ parked            (budget of attempts or time spent)
  *      │                 │  ├──park──────▶ parked            (permanent error)
- *      │                 │  └──renew─────▶ claimed, longer lease
+ *      │                 │  ├──renew─────▶ claimed, longer lease
+ *      │                 │  └──release───▶ pending, attempt not counted (GitLab down, shutting down)
  *      │                 └─(lease ends)─ claim by anyone ──▶ claimed (or parked when the budget is spent)
  *      ├──────── mark ─── from pending, done, parked: due now (a claimed item stays claimed)
  *      └──────── retry ── from parked: due now, fresh budget
  *
  * A mark bumps the generation and never erases history: attempts, the failure streak and the last error
- * survive it. Only the claimer's own current claim (worker, generation, attempt) can complete, fail,
- * park or renew it; any other call changes nothing and returns null. nextAttemptAt is when the queue
- * next looks at an item (a claimed item's lease end) and is null for done and parked items.
+ * survive it. When a mark came during a claim, the claim's end leaves the item pending and due, as a
+ * mark right after it would have (complete, fail and park alike; fail still honours Retry-After). Only
+ * the claimer's own current claim (worker, generation, attempt) can complete, fail, park, renew or
+ * release it; any other call changes nothing and returns null. nextAttemptAt is when the queue next
+ * looks at an item (a claimed item's lease end) and is null for done and parked items.
  */
 import { SqlParams } from "../db/sql-params";
 import type { SqlRunner } from "../db/sql-runner";
@@ -27,6 +30,7 @@ import { completeSql } from "./sql/complete";
 import { failSql, type Backoff, type Failure } from "./sql/fail";
 import type { ClaimHandle } from "./sql/own-claim";
 import { parkSql } from "./sql/park";
+import { releaseSql } from "./sql/release";
 import { countByStateSql, findItemSql, listParkedSql } from "./sql/reads";
 import { renewSql } from "./sql/renew";
 import { retrySql, type RetryTarget } from "./sql/retry";
@@ -112,6 +116,11 @@ export async function claim(runner: SqlRunner, request: ClaimRequest, policy: Re
 export async function renew(runner: SqlRunner, held: Claim, leaseMs: number, now: Date): Promise<Claim | null> {
   const item = await runOne(runner, (p) => renewSql(p, held, leaseMs, now));
   return item && claimOf(item);
+}
+
+/** Hands the claim back without spending an attempt: due again at `notBefore` (or now). */
+export async function release(runner: SqlRunner, held: ClaimHandle, notBefore: Date | null, now: Date): Promise<QueueItem | null> {
+  return runOne(runner, (p) => releaseSql(p, held, notBefore, now));
 }
 
 export async function complete(runner: SqlRunner, held: ClaimHandle, now: Date): Promise<QueueItem | null> {

@@ -185,6 +185,24 @@ describe("claim (design: claim due marks, FOR UPDATE SKIP LOCKED, lease)", () =>
   });
 });
 
+describe("release (design: while GitLab is down or throttling, workers wait on it instead of spending each subject's retry budget)", () => {
+  test("hands the claim back without counting the attempt, due at the breaker's next probe; history untouched", async () => {
+    const { s, T0, at, id } = await markedSubject();
+    const [first] = await s.claim("w1", T0);
+    await queue.fail(runner(), first, { error: "GitLab 500" }, POLICY, T0);
+    const [c] = await s.claim("w1", at(HOUR));
+    expect(c.attempt).toBe(2);
+    const released = await queue.release(runner(), c, at(2 * HOUR), at(HOUR + 1));
+    expect(released).toMatchObject({ state: "pending", attempts: 1, nextAttemptAt: at(2 * HOUR), lastError: "GitLab 500", firstFailedAt: T0, claimedBy: null });
+    expect(await queue.release(runner(), c, null, at(HOUR + 2))).toBeNull();
+    expect(await s.claim("w2", at(2 * HOUR - 1))).toEqual([]);
+    const [again] = await s.claim("w2", at(2 * HOUR));
+    expect(again).toMatchObject({ attempt: 2, generation: 1 });
+    expect(await queue.release(runner(), { ...again, claimedBy: "w1" }, null, at(2 * HOUR))).toBeNull();
+    expect((await queue.release(runner(), again, null, at(2 * HOUR + 5)))?.nextAttemptAt).toEqual(at(2 * HOUR + 5));
+  });
+});
+
 describe("complete (design: complete(claim, generation): if the generation moved meanwhile, the mark stays due)", () => {
   test("the claimer's own claim of the current generation ends done, attempts reset, the last error kept as history", async () => {
     const { s, T0, at, id } = await markedSubject();

@@ -2,9 +2,10 @@
  * The condition that makes a worker's transition apply only to its own, still current claim: the item
  * is claimed by this worker, for the generation and the attempt it was handed. A claim that was lost
  * (lease expired and reclaimed, even by the same worker: the attempt moved) or ended matches nothing,
- * so the transition does nothing. (generation, attempt) never repeats for an item: claims raise the
- * attempt, and the only resets of attempts (complete, retry) come with a new generation before the
- * next claim.
+ * so the transition does nothing. (generation, attempt) does not repeat for an item: claims raise the
+ * attempt, and the resets of attempts (complete, retry) come with a new generation before the next
+ * claim. The one exception is release, which takes its attempt back: a handle its owner released must
+ * not be used again.
  */
 import type { SqlParams } from "../../db/sql-params";
 
