@@ -1,21 +1,20 @@
 /**
- * The durable "this subject needs reconciling" mark. SCIM writes call it inside their transaction;
- * a burst of changes to one subject collapses into one pending item whose generation keeps rising,
- * so a worker that finishes an older generation knows the subject is still dirty.
+ * The reconcile mark for the Prisma-transaction writes that are not single statements yet (the two
+ * deletes). It runs the one mark statement, markSubjectsSql, inside the caller's transaction, so its
+ * behaviour cannot diverge from the SCIM writes' marks; it goes once those deletes are statements.
  */
+import { SqlParams } from "../db/sql-params";
 import type { Prisma } from "../generated/prisma/client";
-import type { SubjectType } from "../provisioning/sql/mark-subjects";
+import { markSubjectsSql, type SubjectType } from "../provisioning/sql/mark-subjects";
 
-type ReconcileWriter = Pick<Prisma.TransactionClient, "reconcileItem">;
+type ReconcileWriter = Pick<Prisma.TransactionClient, "$executeRawUnsafe">;
 
 export async function markDirty(
   tx: ReconcileWriter,
   subject: { connectionId: string; subjectType: SubjectType; subjectId: string },
   now: Date = new Date(),
 ): Promise<void> {
-  await tx.reconcileItem.upsert({
-    where: { subjectType_subjectId: { subjectType: subject.subjectType, subjectId: subject.subjectId } },
-    create: { ...subject, state: "pending", dirtyAt: now, nextAttemptAt: now, updatedAt: now },
-    update: { state: "pending", generation: { increment: 1 }, attempts: 0, dirtyAt: now, nextAttemptAt: now, lastError: null, updatedAt: now },
-  });
+  const p = new SqlParams();
+  const statement = `WITH subject AS (SELECT ${p.uuid(subject.subjectId)} AS "id") ${markSubjectsSql(p, "subject", subject, now)}`;
+  await tx.$executeRawUnsafe(statement, ...p.values);
 }
