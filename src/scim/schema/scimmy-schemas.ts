@@ -57,6 +57,23 @@ export const ValidationDefinitions = {
  */
 export function declaresMultiValued(type: keyof typeof ValidationDefinitions, jsonPath: readonly string[]): boolean {
   const name = jsonPath[0].startsWith("urn:") ? `${jsonPath[0]}:${jsonPath[1]}` : jsonPath[0];
-  const attribute = ValidationDefinitions[type].attribute(name) as unknown;
-  return attribute instanceof SCIMMY.Types.Attribute && attribute.config.multiValued === true;
+  return MULTI_VALUED[type].has(name);
+}
+
+/** Names (as the catalog's JSON paths spell them) of the multi-valued attributes, extension ones URN-qualified. */
+const MULTI_VALUED = {
+  User: multiValuedNames(ValidationDefinitions.User),
+  Group: multiValuedNames(ValidationDefinitions.Group),
+};
+
+function multiValuedNames(definition: SchemaDefinition): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const attribute of definition.attributes as unknown[]) {
+    if (attribute instanceof SCIMMY.Types.Attribute) {
+      if (attribute.config.multiValued) names.add(attribute.name);
+    } else if (attribute instanceof SCIMMY.Types.SchemaDefinition) {
+      for (const name of multiValuedNames(attribute)) names.add(`${attribute.id}:${name}`);
+    }
+  }
+  return names;
 }
