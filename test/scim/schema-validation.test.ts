@@ -89,6 +89,14 @@ describe("RFC 7643 §2.3.1 comparisons follow caseExact", () => {
     expect(res.body.members.map((m: { value: string }) => m.value)).toEqual([other.id]);
   });
 
+  test("RFC 7644 §3.5.2.1 add of an email already present in other letter case changes nothing (value and type are not caseExact)", async () => {
+    const user = await createUser(scim, "dedupe.case");
+    const res = await scim("patch", `/Users/${user.id}`, patchOf({ op: "add", path: "emails", value: [{ value: "DEDUPE.CASE@example.com", type: "WORK", primary: true }] }));
+    expect(res.status).toBe(200);
+    expect(res.body.emails).toEqual(user.emails);
+    expect(res.body.meta.version).toBe(user.meta.version);
+  });
+
   test("RFC 7644 §3.5.2 setting primary on one email makes the others non-primary", async () => {
     const user = await createUser(scim, "primary.move");
     const patched = await patchUser(user.id, { op: "add", path: "emails", value: [{ value: "second@example.com", type: "home", primary: true }] });

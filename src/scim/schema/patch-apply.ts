@@ -7,7 +7,8 @@
  *  - simple attribute, or a sub-attribute of a complex one: add and replace set it, remove unsets it;
  *  - single-valued complex attribute (`name`, enterprise `manager`) or a whole extension: add and
  *    replace MERGE the given sub-attributes, the others are left unchanged (§3.5.2.1, §3.5.2.3);
- *  - multi-valued attribute: add appends values not already present, replace replaces all values,
+ *  - multi-valued attribute: add appends values not already present (caseExact as the schema says),
+ *    replace replaces all values,
  *    remove removes all;
  *  - `attr[filter]` selects entries (caseExact from the schema): replace and add merge the value
  *    into each, remove removes them; `attr[filter].sub` sets or removes `sub` in each. When nothing
@@ -95,7 +96,7 @@ function write(context: Context, doc: Json, op: Op, target: PatchTarget, value: 
   if (multiValued) {
     const entries = entriesOf(context, top, value);
     const existing = op === "add" ? arrayAt(doc, attribute.jsonPath) : [];
-    const added = entries.filter((entry) => !existing.some((e) => sameJson(e, entry)));
+    const added = entries.filter((entry) => !existing.some((e) => sameEntry(top, e, entry)));
     const merged = [...existing, ...added];
     if (added.some((entry) => entry.primary === true)) clearOtherPrimaries(merged, added);
     return merged.length ? setAt(doc, attribute.jsonPath, merged) : deleteAt(doc, attribute.jsonPath);
@@ -166,6 +167,17 @@ function entriesOf(context: Context, top: AttributeDef, value: unknown): Json[] 
   });
   requireOnePrimary(top.name, entries);
   return entries;
+}
+
+/** Whether two entries hold the same values, strings compared as their sub-attribute's caseExact says (RFC 7643 §2.3.1). */
+function sameEntry(def: AttributeDef, a: unknown, b: Json): boolean {
+  if (!isJsonObject(a) || Object.keys(a).length !== Object.keys(b).length) return false;
+  return Object.entries(b).every(([key, value]) => {
+    const other = a[key];
+    const caseExact = def.subAttributes.get(key.toLowerCase())?.caseExact ?? true;
+    if (!caseExact && typeof value === "string" && typeof other === "string") return value.toLowerCase() === other.toLowerCase();
+    return sameJson(other, value);
+  });
 }
 
 /** Only the sub-attributes the schema declares, canonically spelled; others are ignored as in a POST body. */
