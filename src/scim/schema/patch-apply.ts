@@ -19,13 +19,13 @@
  * Read-only attributes (id, meta, groups) answer 400 mutability. Unknown sub-attributes inside a value
  * are ignored, as in a POST body (RFC 7644 §3.3).
  */
-import type { PatchOperation, ScimResourceType } from "../dialect/types";
+import { isJsonObject, type PatchOperation, type ScimResourceType } from "../dialect/types";
 import { invalidPath, invalidValue, mutability, noTarget } from "../errors";
 import type { Filter } from "../filter/filter";
 import { matchesFilter } from "../filter/filter-evaluator";
 import type { AttributeDef, ResourceCatalog } from "./attribute-catalog";
 import { resolvePatchTarget, type PatchTarget } from "./patch-target";
-import { isJsonObject, requireOnePrimary, sameJson, type Json } from "./resource-rules";
+import { requireOnePrimary, sameJson, type Json } from "./resource-rules";
 
 type Op = "add" | "replace" | "remove";
 

@@ -4,18 +4,14 @@
  *  - a complex attribute's value is a JSON object, and each value of a multi-valued complex attribute
  *    is one (scimmy turns `"emails": [[{…}]]` into an empty email);
  *  - RFC 7643 §2.4: "The primary attribute value 'true' MUST appear no more than once."
- * Plus the small JSON helpers the schema layer shares.
+ * Plus structural JSON equality, which the schema layer uses to tell a change from none.
  */
 import { invalidValue } from "../errors";
-import type { ScimResourceType } from "../dialect/types";
+import { isJsonObject, type JsonObject, type ScimResourceType } from "../dialect/types";
 import type { ResourceCatalog } from "./attribute-catalog";
 import { declaresMultiValued } from "./scimmy-schemas";
 
-export type Json = Record<string, unknown>;
-
-export function isJsonObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export type Json = JsonObject;
 
 /** Structural equality of JSON values; object key order does not matter. */
 export function sameJson(a: unknown, b: unknown): boolean {

@@ -9,11 +9,12 @@
  *    current resource itself (callers compare by identity to skip the write).
  */
 import { normalizePatchOperations, normalizeResourceBody, type PatchOperation, type ScimResourceType } from "../dialect/normalize";
+import { isJsonObject } from "../dialect/types";
 import { invalidPath, invalidSyntax, invalidValue, noTarget } from "../errors";
 import { withScimmy } from "../scimmy-errors";
 import { groupCatalog, userCatalog } from "./attribute-catalog";
 import { applyOperations } from "./patch-apply";
-import { isJsonObject, requireResourceShapes, sameJson, type Json } from "./resource-rules";
+import { requireResourceShapes, sameJson, type Json } from "./resource-rules";
 import { GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA, ValidationDefinitions } from "./scimmy-schemas";
 
 const CATALOGS = { User: userCatalog, Group: groupCatalog } as const;
