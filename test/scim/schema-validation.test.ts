@@ -106,6 +106,11 @@ describe("RFC 7643 §2.3.1 comparisons follow caseExact", () => {
     ]);
   });
 
+  test("RFC 7643 §2.5 an empty email object in a POST is 400 invalidValue, not an email with no value", async () => {
+    expectScimError(await scim("post", "/Users", userBody("empty.email", { emails: [{}] })), 400, "invalidValue");
+    expectScimError(await scim("post", "/Users", userBody("nested.email", { emails: [[{ value: "x@example.com" }]] })), 400, "invalidValue");
+  });
+
   test("RFC 7643 §2.4 two primary emails in one POST are 400 invalidValue", async () => {
     const emails = [{ value: "a@example.com", primary: true }, { value: "b@example.com", primary: true }];
     expectScimError(await scim("post", "/Users", userBody("two.primaries", { emails })), 400, "invalidValue");
@@ -215,6 +220,7 @@ describe("RFC 7644 §3.5.2 malformed PATCH requests are refused and change nothi
     ["null as a pathless value", { op: "add", value: null }, "invalidValue"],
     ["a list as the enterprise extension", { op: "replace", value: { [ENTERPRISE]: [1] } }, "invalidValue"],
     ["a nested object as manager.value", { op: "replace", value: { [ENTERPRISE]: { manager: { value: { x: 1 } } } } }, "invalidValue"],
+    ["an email value with none of its sub-attributes", { op: "add", path: "emails", value: [{ nope: 1 }] }, "invalidValue"],
     ["two primaries in one value", { op: "add", path: "emails", value: [{ value: "a@x.org", primary: true }, { value: "b@x.org", primary: true }] }, "invalidValue"],
     ["a value filter with a non-boolean for primary", { op: "replace", path: "emails[primary eq 1e999]", value: { value: "z" } }, "invalidPath"],
     ["a value filter with a bad operator", { op: "replace", path: 'emails[type zz "work"]', value: { value: "z" } }, "invalidPath"],

@@ -163,7 +163,9 @@ function entriesOf(context: Context, top: AttributeDef, value: unknown): Json[] 
   const list = Array.isArray(value) ? value : [value];
   const entries = list.map((entry) => {
     if (!isJsonObject(entry)) throw invalidValue(`Each value of ${top.name} must be a JSON object of sub-attributes (${context.where})`);
-    return declaredSubAttributes(top, entry);
+    const declared = declaredSubAttributes(top, entry);
+    if (Object.keys(declared).length === 0) throw invalidValue(`A value of ${top.name} has none of its sub-attributes (${context.where})`);
+    return declared;
   });
   requireOnePrimary(top.name, entries);
   return entries;

@@ -2,7 +2,7 @@
  * The schema rules scimmy's coercion does not enforce, checked on every resource the bridge accepts
  * (a POST or PUT body, the result of a PATCH) before scimmy sees it:
  *  - a complex attribute's value is a JSON object, and each value of a multi-valued complex attribute
- *    is one (scimmy turns `"emails": [[{…}]]` into an empty email);
+ *    is a non-empty one (scimmy turns `"emails": [[{…}]]` into an empty email);
  *  - RFC 7643 §2.4: "The primary attribute value 'true' MUST appear no more than once."
  * Plus structural JSON equality, which the schema layer uses to tell a change from none.
  */
@@ -36,6 +36,7 @@ function requireShape(canonical: string, complex: boolean, multiValued: boolean,
   }
   const entries = Array.isArray(value) ? value : [value];
   if (!entries.every(isJsonObject)) throw invalidValue(`Each value of ${canonical} must be a JSON object of sub-attributes`);
+  if (entries.some((entry) => Object.keys(entry).length === 0)) throw invalidValue(`A value of ${canonical} is an empty object; give at least one sub-attribute`);
   requireOnePrimary(canonical, entries);
 }
 

@@ -67,7 +67,8 @@ export function validateResourceBody(type: ScimResourceType, body: unknown): Jso
 function requirePatchOperations(body: unknown): PatchOperation[] {
   const request = requireJsonObject(body, "The PATCH body");
   const { schemas } = request;
-  if (schemas !== undefined && !(Array.isArray(schemas) && schemas.length === 1 && String(schemas[0]).toLowerCase() === PATCH_OP_SCHEMA.toLowerCase())) {
+  const onlyPatchOp = Array.isArray(schemas) && schemas.length === 1 && typeof schemas[0] === "string" && schemas[0].toLowerCase() === PATCH_OP_SCHEMA.toLowerCase();
+  if (schemas !== undefined && !onlyPatchOp) {
     throw invalidSyntax(`A PATCH body's "schemas" must be exactly ["${PATCH_OP_SCHEMA}"]`);
   }
   const operations = request.Operations ?? request.operations;
