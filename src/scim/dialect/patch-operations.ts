@@ -1,6 +1,6 @@
 /**
- * PATCH operations as IdPs send them → RFC 7644 §3.5.2 operations that scimmy applies as meant. Each
- * operation goes through these steps, in order:
+ * PATCH operations as IdPs send them → RFC 7644 §3.5.2 operations that the applier (scim/schema/
+ * patch-apply.ts) applies as meant. Each operation goes through these steps, in order:
  *  1. `op` in lower case (Entra legacy: `Replace`, `Add`, `Remove`);
  *  2. a pathless add/replace becomes one operation per attribute of its value (Entra with
  *     `aadOptscim062020` and Okta send `"value": {"name.givenName": …, "urn:…:employeeNumber": …}`;
