@@ -10,7 +10,7 @@ import { SqlParams } from "../../db/sql-params";
 import type { WriteContext } from "../write-context";
 import { settleOutcome, type OutcomeRow } from "../write-outcome";
 import { GROUP_AUDIT_DETAILS } from "./group-pieces";
-import { expectedVersionParam, lockLiveRowSql, outcomeSql, versionHoldsSql } from "./live-row";
+import { expectedVersionParam, liveRowSql, outcomeSql, versionHoldsSql } from "./live-row";
 import { markSubjectsSql } from "./mark-subjects";
 import { bumpVersionSql, touchRowsSql } from "./versions";
 
@@ -18,7 +18,7 @@ export async function deleteGroup(db: Database, ctx: WriteContext, id: string, o
   const p = new SqlParams();
   const at = p.timestamp(ctx.now);
   const expected = expectedVersionParam(p, options.expectedVersion);
-  const statement = `WITH cur AS (${lockLiveRowSql(p, "ScimGroup", ctx.connectionId, id)}),
+  const statement = `WITH cur AS (${liveRowSql(p, "ScimGroup", ctx.connectionId, id, { lock: options.expectedVersion !== undefined })}),
     g AS (
       UPDATE "ScimGroup" SET "deletedAt" = ${at}, ${bumpVersionSql(at)}
       WHERE "id" = (SELECT "id" FROM cur) AND ${versionHoldsSql(expected)}

@@ -10,7 +10,7 @@ import type { Database } from "../../db/database";
 import { SqlParams } from "../../db/sql-params";
 import type { WriteContext } from "../write-context";
 import { settleOutcome, type OutcomeRow } from "../write-outcome";
-import { expectedVersionParam, lockLiveRowSql, outcomeSql, versionHoldsSql } from "./live-row";
+import { expectedVersionParam, liveRowSql, outcomeSql, versionHoldsSql } from "./live-row";
 import { markSubjectsSql } from "./mark-subjects";
 import { bumpVersionSql, touchRowsSql } from "./versions";
 
@@ -18,7 +18,7 @@ export async function deleteUser(db: Database, ctx: WriteContext, id: string, op
   const p = new SqlParams();
   const at = p.timestamp(ctx.now);
   const expected = expectedVersionParam(p, options.expectedVersion);
-  const statement = `WITH cur AS (${lockLiveRowSql(p, "ScimUser", ctx.connectionId, id)}),
+  const statement = `WITH cur AS (${liveRowSql(p, "ScimUser", ctx.connectionId, id, { lock: options.expectedVersion !== undefined })}),
     u AS (
       UPDATE "ScimUser" SET "deletedAt" = ${at}, "userNameKey" = NULL, ${bumpVersionSql(at)}
       WHERE "id" = (SELECT "id" FROM cur) AND ${versionHoldsSql(expected)}

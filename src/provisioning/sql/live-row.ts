@@ -5,16 +5,20 @@
  * which: written, unchanged, conflict (the version moved) or, for groups, unknownMembers. No row at
  * all: there is no such live resource.
  *
- * The lock matters on PostgreSQL: a concurrent writer's row is waited for and read as committed, so
- * the outcome describes the very version the statement wrote (or refused to write).
+ * The lock matters on PostgreSQL when the outcome depends on the row as it was: a conditional write
+ * (a concurrent writer's row is waited for and read as committed, so "conflict" and "unchanged" describe
+ * the very version the statement refused to write) and a group rename (whose members' versions move).
+ * An unconditional change of its own (an activation, a membership delta) takes no lock: it cannot
+ * conflict, and if it turns out to change nothing, the row as the statement found it is a fair answer.
+ * On PGlite, one connection, a lock is only cost (a write of the tuple and its WAL record).
  */
 import type { SqlParams } from "../../db/sql-params";
 
 export type ResourceTable = "ScimUser" | "ScimGroup";
 
-/** CTE body: the live row of `id` in the connection, locked for the rest of the transaction. */
-export function lockLiveRowSql(p: SqlParams, table: ResourceTable, connectionId: string, id: string): string {
-  return `SELECT * FROM "${table}" WHERE "id" = ${p.uuid(id)} AND "connectionId" = ${p.uuid(connectionId)} AND "deletedAt" IS NULL FOR UPDATE`;
+/** CTE body: the live row of `id` in the connection, locked for the rest of the transaction when `lock`. */
+export function liveRowSql(p: SqlParams, table: ResourceTable, connectionId: string, id: string, options: { lock: boolean }): string {
+  return `SELECT * FROM "${table}" WHERE "id" = ${p.uuid(id)} AND "connectionId" = ${p.uuid(connectionId)} AND "deletedAt" IS NULL${options.lock ? " FOR UPDATE" : ""}`;
 }
 
 /** The placeholder of the expected version (NULL: unconditional). */

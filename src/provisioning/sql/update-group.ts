@@ -20,7 +20,7 @@ import type { WriteContext } from "../write-context";
 import { settleOutcome, type OutcomeRow } from "../write-outcome";
 import { GROUP_AUDIT_DETAILS, MEMBERS_AFTER_OF_R } from "./group-pieces";
 import { knownUsersSql, memberIdsAsStored, requireLiveUsers } from "./known-users";
-import { expectedVersionParam, lockLiveRowSql, outcomeSql, versionHoldsSql, writtenOrCurrentSql } from "./live-row";
+import { expectedVersionParam, liveRowSql, outcomeSql, versionHoldsSql, writtenOrCurrentSql } from "./live-row";
 import { markSubjectsSql } from "./mark-subjects";
 import { bumpVersionSql, touchRowsSql } from "./versions";
 
@@ -48,7 +48,7 @@ export async function updateGroup(
     `EXISTS (SELECT 1 FROM "ScimGroupMember" m WHERE m."groupId" = cur."id" AND m.${removes})`,
   ].join(" OR ");
   const allKnown = `(SELECT count(*) FROM known) = ${known.expected}`;
-  const statement = `WITH cur AS (${lockLiveRowSql(p, "ScimGroup", ctx.connectionId, id)}),
+  const statement = `WITH cur AS (${liveRowSql(p, "ScimGroup", ctx.connectionId, id, { lock: options.expectedVersion !== undefined || f !== undefined })}),
     known AS (${known.sql}),
     g AS (
       UPDATE "ScimGroup" SET ${set} ${bumpVersionSql(at)}

@@ -16,7 +16,7 @@ import type { UserFields } from "../user-fields";
 import { toUserRecord, type UserRecord, type UserRowWithGroups } from "../user-record";
 import type { WriteContext } from "../write-context";
 import { settleOutcome, type OutcomeRow } from "../write-outcome";
-import { expectedVersionParam, lockLiveRowSql, outcomeSql, versionHoldsSql, writtenOrCurrentSql } from "./live-row";
+import { expectedVersionParam, liveRowSql, outcomeSql, versionHoldsSql, writtenOrCurrentSql } from "./live-row";
 import { markSubjectsSql } from "./mark-subjects";
 import { bumpVersionSql } from "./versions";
 import { insertEmailsSql, USER_AUDIT_DETAILS } from "./user-pieces";
@@ -51,7 +51,7 @@ export async function updateUser(
   const at = p.timestamp(ctx.now);
   const expected = expectedVersionParam(p, options.expectedVersion);
   const sql = changeSql(p, change);
-  const statement = `WITH cur AS (${lockLiveRowSql(p, "ScimUser", ctx.connectionId, id)}),
+  const statement = `WITH cur AS (${liveRowSql(p, "ScimUser", ctx.connectionId, id, { lock: options.expectedVersion !== undefined })}),
     u AS (
       UPDATE "ScimUser" SET ${sql.set}, ${bumpVersionSql(at)}
       WHERE "id" = (SELECT "id" FROM cur) AND ${versionHoldsSql(expected)} AND ${sql.changes}
