@@ -4,6 +4,7 @@
  */
 import express, { type Application } from "express";
 import type { Config } from "./config";
+import { tokenVerifier } from "./connections/token-verifier";
 import type { Database } from "./db/database";
 import { healthz, readyz } from "./observability/health";
 import { installRequestLogging, type Logger } from "./observability/logger";
@@ -11,7 +12,6 @@ import { groupStore } from "./provisioning/group-store";
 import { userStore } from "./provisioning/user-store";
 import { createScimRouter } from "./scim/router";
 import type { ScimDeps } from "./scim/scim-deps";
-import { tokenVerifier } from "./connections/token-verifier";
 
 export interface AppDeps {
   config: Config;

@@ -37,15 +37,16 @@ export async function updateGroup(
   const expected = expectedVersionParam(p, options.expectedVersion);
   const known = knownUsersSql(p, ctx.connectionId, add);
   const { remove } = change.members;
-  // Which stored memberships go: the listed ids (non-UUIDs are nobody's), or all but the added ones.
-  const removes = remove === "others" ? `"userId" <> ALL(${p.add(add.filter(isUuid))}::uuid[])` : `"userId" = ANY(${p.add(memberIdsAsStored(remove).filter(isUuid))}::uuid[])`;
+  // Which stored memberships (rows of `m`) go: the listed ids (non-UUIDs are nobody's), or all but the added ones.
+  const removeIds = p.add(remove === "others" ? add.filter(isUuid) : memberIdsAsStored(remove).filter(isUuid));
+  const removes = (m: string) => (remove === "others" ? `${m}."userId" <> ALL(${removeIds}::uuid[])` : `${m}."userId" = ANY(${removeIds}::uuid[])`);
   const f = change.fields;
   const resource = f && p.json(f.resource);
   const set = f ? `"displayName" = ${p.add(f.displayName)}, "displayNameKey" = ${p.add(f.displayNameKey)}, "externalId" = ${p.add(f.externalId)}, "resource" = ${resource},` : "";
   const changes = [
     ...(f ? [`"resource" IS DISTINCT FROM ${resource}`] : []),
     `EXISTS (SELECT 1 FROM known WHERE NOT EXISTS (SELECT 1 FROM "ScimGroupMember" m WHERE m."groupId" = cur."id" AND m."userId" = known."id"))`,
-    `EXISTS (SELECT 1 FROM "ScimGroupMember" m WHERE m."groupId" = cur."id" AND m.${removes})`,
+    `EXISTS (SELECT 1 FROM "ScimGroupMember" m WHERE m."groupId" = cur."id" AND ${removes("m")})`,
   ].join(" OR ");
   const allKnown = `(SELECT count(*) FROM known) = ${known.expected}`;
   const statement = `WITH cur AS (${liveRowSql(p, "ScimGroup", ctx.connectionId, id, { lock: options.expectedVersion !== undefined || f !== undefined })}),
@@ -54,7 +55,7 @@ export async function updateGroup(
       UPDATE "ScimGroup" SET ${set} ${bumpVersionSql(at)}
       WHERE "id" = (SELECT "id" FROM cur) AND ${versionHoldsSql(expected)} AND ${allKnown} AND (SELECT ${changes} FROM cur)
       RETURNING *),
-    removed AS (DELETE FROM "ScimGroupMember" WHERE "groupId" IN (SELECT "id" FROM g) AND ${removes} RETURNING "userId"),
+    removed AS (DELETE FROM "ScimGroupMember" m WHERE m."groupId" IN (SELECT "id" FROM g) AND ${removes("m")} RETURNING m."userId"),
     added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known ON CONFLICT DO NOTHING RETURNING "userId", "createdAt"),
     touched AS (${touchRowsSql(
       "ScimUser",
