@@ -8,7 +8,6 @@
  * and schema descriptions for discovery.
  */
 import { Router, type ErrorRequestHandler, type RequestHandler } from "express";
-import type { AppDeps } from "../app";
 import { scimAuthenticate } from "./auth";
 import { discoveryRoutes } from "./discovery/discovery-routes";
 import { notFound, scimErrorHandler } from "./errors";
@@ -17,6 +16,7 @@ import { readJsonBody } from "./http/json-body";
 import { requireScimMediaType } from "./http/media-type";
 import { translateProvisioningError } from "./provisioning-errors";
 import { rootSearch } from "./root-search";
+import type { ScimDeps } from "./scim-deps";
 import { mountUserRoutes } from "./users/user-routes";
 
 const unknownEndpoint: RequestHandler = (req, _res, next) => next(notFound(`No SCIM endpoint ${req.method} ${req.path}`));
@@ -24,10 +24,10 @@ const unknownEndpoint: RequestHandler = (req, _res, next) => next(notFound(`No S
 /** Store errors are translated here, at the boundary, so handlers stay a plain list of steps. */
 const translateStoreErrors: ErrorRequestHandler = (error, _req, _res, next) => next(translateProvisioningError(error) ?? error);
 
-export function createScimRouter(deps: AppDeps): Router {
+export function createScimRouter(deps: ScimDeps): Router {
   const router = Router();
   // Who is asking comes first: nothing of an unauthenticated request's body is read or parsed.
-  router.use(scimAuthenticate(deps.db));
+  router.use(scimAuthenticate(deps.tokens));
   router.use(requireScimMediaType);
   router.use(readJsonBody(deps.config.scimMaxBodyBytes));
   mountUserRoutes(router, deps);

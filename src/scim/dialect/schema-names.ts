@@ -93,7 +93,7 @@ export function canonicalAttribute(table: AttributeTable, name: string): string 
 
 /** `sub` spelled as a sub-attribute of `attribute` in `table`, or unchanged when unknown. */
 export function canonicalSubAttribute(table: AttributeTable, attribute: string, sub: string): string {
-  // Own keys only: a client's attribute named "constructor" must not find Object.prototype's.
+  // Own keys only: a request may name `constructor` or `__proto__`.
   return findName(Object.hasOwn(table, attribute) ? table[attribute] : [], sub) ?? sub;
 }
 
