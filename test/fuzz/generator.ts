@@ -58,7 +58,8 @@ export interface FuzzRequest {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+/** Request line and headers stay below Node's 16 KB limit (--max-http-header-size). */
+const MAX_HEAD_BYTES = 12_000;
 
 const GARBAGE_IDS = [
   "", ".", "..", "%", "%E0%A4%A", "%zz", "%00", "%2F", "%2e%2e", "%2e", "a%", "%ED%A0%80", "%F0%9F%98", "%C0%AF",
@@ -131,6 +132,9 @@ export class RequestGenerator {
     }
     if (!writesSentinel || !body) this.extraHeaders(headers, kind);
     else this.harmlessHeaders(headers, kind);
+    // Node answers 431 itself beyond 16 KB of request line and headers, before the bridge sees anything.
+    const headSize = path.length + Object.entries(headers).reduce((sum, [name, value]) => sum + name.length + value.length + 4, 0);
+    if (headSize > MAX_HEAD_BYTES) return this.next();
     return { method, path, headers, body, chunked: body !== undefined && r.chance(0.1), kind };
   }
 
@@ -539,5 +543,3 @@ export class RequestGenerator {
     if (r.chance(0.02)) kind.push("odd-headers");
   }
 }
-
-export { METHODS };
