@@ -26,7 +26,7 @@ function isZlibError(code: string | undefined): boolean {
 }
 
 /** The SCIM answer to a body-parser failure; undefined for a failure that is not the client's. */
-export function bodyReadError(error: unknown): ScimError | undefined {
+function bodyReadError(error: unknown): ScimError | undefined {
   const e = (error ?? {}) as BodyParserError;
   switch (e.type) {
     case "entity.too.large":
