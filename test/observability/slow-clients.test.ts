@@ -74,12 +74,11 @@ describe("timeouts (HTTP_HEADERS_TIMEOUT_MS=500, HTTP_REQUEST_TIMEOUT_MS=1000, H
     expect((await client.closed).split("\r\n")[0]).toBe("HTTP/1.1 408 Request Timeout");
   });
 
-  it("a client trickling its body a byte every 50 ms is cut off at the request timeout", async () => {
+  it("a client trickling its body a byte every 50 ms is answered 408 and cut off at the request timeout", async () => {
     const client = connect(bridge.url);
     client.socket.write(`POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${bridge.token}\r\nContent-Type: application/scim+json\r\nContent-Length: 100000\r\n\r\n`);
     trickle(client, "", " ", 50);
-    const received = await client.closed;
-    expect(received).not.toMatch(/^HTTP\/1\.1 2/);
+    expect((await client.closed).split("\r\n")[0]).toBe("HTTP/1.1 408 Request Timeout");
   });
 
   it("an unauthenticated client trickling a body it announced is cut off too", async () => {
