@@ -15,7 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../src/config";
 import { createConnection } from "../src/connections/connections";
-import { acquireDataDirLock } from "../src/db/data-dir-lock";
+import { acquireDataDirLock } from "../src/runtime/data-dir-lock";
 import { openDatabase } from "../src/db/database";
 import { benchSizes, seedDirectory, type PreparedDirectory } from "./seed";
 

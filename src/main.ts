@@ -3,18 +3,18 @@
  * Start: `npm start`. With no DATABASE_URL the embedded PGlite under DATA_DIR is used, and this process
  * owns it: the data directory is locked and the CLI reaches the database through the control socket.
  * A DATA_DIR without a database yet is created by a short-lived child process first
- * (src/db/pglite-first-start.ts), so that PGlite's initdb memory does not stay with the server.
+ * (src/db/pglite/first-start.ts), so that PGlite's initdb memory does not stay with the server.
  */
-// First: the heap policy (src/heap-policy.ts) holds from the first collection on.
-import "./heap-policy";
+// First: the heap policy (src/runtime/heap-policy.ts) holds from the first collection on.
+import "./runtime/heap-policy";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";
 import { createApp } from "./app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
-import { createPGliteDatabase, pgliteDatabaseExists } from "./db/pglite-first-start";
-import { startPGliteMaintenance, type Maintenance } from "./db/pglite-maintenance";
-import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./db/data-dir-lock";
+import { createPGliteDatabase, pgliteDatabaseExists } from "./db/pglite/first-start";
+import { startPGliteMaintenance, type Maintenance } from "./db/pglite/maintenance";
+import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./runtime/data-dir-lock";
 import { startControlServer, type ControlServer } from "./cli/control-server";
 import { createLogger, type Logger } from "./observability/logger";
 import { startBundledGitLab, type GitLabTarget } from "./gitlab/target";

@@ -9,7 +9,7 @@
  */
 import path from "node:path";
 import type { Config } from "../config";
-import { acquireDataDirLock, DataDirLockedError, describeHolder } from "../db/data-dir-lock";
+import { acquireDataDirLock, DataDirLockedError, describeHolder } from "../runtime/data-dir-lock";
 import type { Database, DatabaseOptions } from "../db/database";
 import type { AnyCommand, JsonValue, OptionValues } from "./command";
 import { sendControlCommand, ControlUnreachableError } from "./control-client";

@@ -13,7 +13,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client";
 import { migrate } from "./migrator";
-import { preparedStatementRunner } from "./pglite-prepared";
+import { preparedStatementRunner } from "./pglite/prepared-runner";
 import type { SqlRunner } from "./sql-runner";
 
 export type DatabaseKind = "pglite" | "postgres";

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { acquireDataDirLock, DataDirLockedError, findLiveHolder, lockFilePath } from "../../src/db/data-dir-lock";
+import { acquireDataDirLock, DataDirLockedError, findLiveHolder, lockFilePath } from "../../src/runtime/data-dir-lock";
 import { projectRoot } from "../../src/project-root";
 import { deadPid, killAll, makeTempDir, removeDir } from "./helpers/processes";
 
@@ -110,7 +110,7 @@ test("a lock file that is not ours is reported with a sentence, not parsed as a 
 
 /** A contender process: loads the lock module, says "ready", waits for "go", tries once, reports. */
 function contender(dataDir: string): { child: ChildProcess; ready: Promise<void>; outcome: Promise<string> } {
-  const modulePath = path.join(projectRoot(), "dist", "src", "db", "data-dir-lock.js");
+  const modulePath = path.join(projectRoot(), "dist", "src", "runtime", "data-dir-lock.js");
   const script = `
     const { acquireDataDirLock } = require(${JSON.stringify(modulePath)});
     let lock;

@@ -3,7 +3,7 @@
  * autovacuum): at start, and for any table changed by more than 50 rows + 10% since its last ANALYZE.
  */
 import pino from "pino";
-import { startPGliteMaintenance } from "../../src/db/pglite-maintenance";
+import { startPGliteMaintenance } from "../../src/db/pglite/maintenance";
 import { createTestDatabase, testServerUrl, type TestDatabase } from "../helpers/database";
 
 // PostgreSQL runs its own autovacuum, which may analyze first and make this check racy: PGlite only.

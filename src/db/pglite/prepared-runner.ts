@@ -15,7 +15,7 @@
  */
 import { parse, protocol, type PGlite } from "@electric-sql/pglite";
 import { rowsOfReply, runStatementMessage } from "./pg-wire";
-import type { SqlRunner } from "./sql-runner";
+import type { SqlRunner } from "../sql-runner";
 
 const { serialize } = protocol;
 const MAX_STATEMENTS = 200;

@@ -10,15 +10,15 @@
  * into place once the child has succeeded, so an interrupted first start never leaves a half-created
  * database behind: the next start simply creates it again.
  *
- * The caller must own DATA_DIR (src/db/data-dir-lock.ts) before calling createPGliteDatabase; the child
+ * The caller must own DATA_DIR (src/runtime/data-dir-lock.ts) before calling createPGliteDatabase; the child
  * works under that lock and never takes it. Run as a script (by createPGliteDatabase only):
- *   node pglite-first-start.js <stagingDir> [sharedBuffers]
+ *   node first-start.js <stagingDir> [sharedBuffers]
  * It prints {"appliedMigrations": [...]} on stdout and exits 0, or prints the error on stderr and exits 1.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { openDatabase } from "./database";
+import { openDatabase } from "../database";
 
 /** Whether `pgliteDir` already holds a database (PGlite runs initdb exactly when PG_VERSION is missing). */
 export function pgliteDatabaseExists(pgliteDir: string): boolean {
@@ -105,7 +105,7 @@ async function childMain(staging: string, sharedBuffers: string | undefined): Pr
 if (require.main === module) {
   const [staging, sharedBuffers] = process.argv.slice(2);
   if (!staging) {
-    process.stderr.write("usage: pglite-first-start <stagingDir> [sharedBuffers]\n");
+    process.stderr.write("usage: first-start <stagingDir> [sharedBuffers]\n");
     process.exit(2);
   }
   childMain(staging, sharedBuffers).then(

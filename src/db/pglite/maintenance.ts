@@ -6,8 +6,8 @@
  * whose changes since its last analyze exceed 50 rows + 10% of its size (PostgreSQL's defaults,
  * autovacuum_analyze_threshold and autovacuum_analyze_scale_factor). PostgreSQL does this by itself.
  */
-import type { Database } from "./database";
-import type { Logger } from "../observability/logger";
+import type { Database } from "../database";
+import type { Logger } from "../../observability/logger";
 
 export interface Maintenance {
   /** Runs one check now (tests; the timer does the same). */
