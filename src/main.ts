@@ -15,6 +15,7 @@ import { openDatabase, type Database } from "./db/database";
 import { createPGliteDatabase, pgliteDatabaseExists } from "./db/pglite/first-start";
 import { startPGliteMaintenance, type Maintenance } from "./db/pglite/maintenance";
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./runtime/data-dir-lock";
+import { makePrivate, restrictNewFiles } from "./runtime/private-files";
 import { startControlServer, type ControlServer } from "./cli/control-server";
 import { createLogger, type Logger } from "./observability/logger";
 import { startBundledGitLab, type GitLabTarget } from "./gitlab/target";
@@ -36,16 +37,24 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let gitlab: GitLabTarget | undefined;
   let maintenance: Maintenance | undefined;
   try {
-    if (!config.databaseUrl) lock = await acquireDataDirLock(config.dataDir);
+    if (!config.databaseUrl) {
+      lock = await acquireDataDirLock(config.dataDir);
+      makePrivate(config.dataDir);
+    }
     const pgliteDir = path.join(config.dataDir, "pglite");
     const migrations: string[] = [];
     if (!config.databaseUrl && !pgliteDatabaseExists(pgliteDir)) {
       // initdb would leave this process with ~700 MB of WebAssembly memory for good: a child process
       // creates and migrates the database (under our lock) and exits, then we open it like any restart.
       logger.info({ pgliteDir }, "creating the embedded database (first start of this DATA_DIR)");
-      migrations.push(...(await createPGliteDatabase(pgliteDir, { sharedBuffers: config.pgliteSharedBuffers })).appliedMigrations);
+      migrations.push(...(await createPGliteDatabase(pgliteDir, { sharedBuffers: config.pgliteSharedBuffers, durability: config.pgliteDurability })).appliedMigrations);
     }
-    db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir, pgliteSharedBuffers: config.pgliteSharedBuffers });
+    db = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      pgliteDir,
+      pgliteSharedBuffers: config.pgliteSharedBuffers,
+      pgliteDurability: config.pgliteDurability,
+    });
     migrations.push(...db.appliedMigrations);
     if (migrations.length) logger.info({ migrations }, "database migrated");
     if (db.kind === "pglite") maintenance = startPGliteMaintenance(db, logger);
@@ -127,6 +136,8 @@ async function stopBridge(
 }
 
 async function main(): Promise<void> {
+  // Before anything is created: DATA_DIR's files, the control socket (src/runtime/private-files.ts).
+  restrictNewFiles();
   let config: Config;
   try {
     config = loadConfig();

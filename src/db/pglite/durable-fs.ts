@@ -1,0 +1,122 @@
+/**
+ * PGlite's Node file system (Emscripten's NODEFS under PGlite's NodeFS), made to keep PostgreSQL's
+ * durability rules. In WebAssembly, fdatasync(2) does nothing and fsync(2) reaches the file system
+ * only if the file system implements it, which NODEFS does not: PostgreSQL, told to fsync, believes
+ * it did, and nothing reaches the disk until the kernel writes its cache back.
+ *
+ * Three hooks on this instance's NODEFS operations (installed before PostgreSQL starts, so crash
+ * recovery's sync of the data directory is covered too):
+ * - fsync(2) becomes a real fsync. With fsync=on, PostgreSQL itself fsyncs what needs it at the right
+ *   moments: data files and pg_control at every checkpoint, new WAL segments, renamed files and their
+ *   directories, the whole data directory after a crash.
+ * - A write to a WAL segment is reported to WalSync, which makes it durable when the statement's
+ *   caller settles (group commit): PostgreSQL's own WAL flush is the fdatasync that does nothing.
+ * - Before any other change (a write outside pg_wal, a truncation, a file created, renamed or removed)
+ *   the WAL written so far is made durable at once, synchronously. That is PostgreSQL's write-ahead
+ *   rule (a page may reach the disk only after the WAL describing it) and it also orders every
+ *   checkpoint: its WAL record is on disk before pg_control points at it, and data files are fsynced
+ *   before old WAL is removed. During ordinary statements only WAL is written, so this costs nothing
+ *   on the request path.
+ *
+ * These are PGlite internals (Module.FS.filesystems.NODEFS and its operation tables), hence the exact
+ * version pin of @electric-sql/pglite and test/db/pglite-internals.test.ts.
+ */
+import fs from "node:fs";
+import type { PGliteOptions } from "@electric-sql/pglite";
+import { WalSync } from "./wal-sync";
+
+type Filesystem = NonNullable<PGliteOptions["fs"]>;
+type EmscriptenOptions = Parameters<Filesystem["init"]>[1];
+
+interface Stream {
+  /** Path inside PGlite's virtual file system, e.g. /pglite/data/pg_wal/000000010000000000000001. */
+  path: string;
+  /** The host file descriptor NODEFS opened. */
+  nfd: number;
+  node: unknown;
+}
+
+/** What this module touches of Emscripten's NODEFS (see the pglite-internals test). */
+export interface NodeFsInternals {
+  realPath(node: unknown): string;
+  tryFSOperation<T>(operation: () => T): T;
+  stream_ops: {
+    write(stream: Stream, ...rest: unknown[]): number;
+    setattr(stream: Stream, ...rest: unknown[]): void;
+    fsync?(stream: Stream): number;
+  };
+  node_ops: Record<string, (...args: unknown[]) => unknown>;
+}
+
+interface EmscriptenFs {
+  filesystems: { NODEFS: NodeFsInternals };
+  ErrnoError: new (errno: number) => Error;
+}
+
+/** Emscripten's errno for EIO. */
+const EMSCRIPTEN_EIO = 29;
+const WAL_SEGMENT = /\/pg_wal\/[0-9A-F]{24}$/;
+const IN_WAL_DIR = /\/pg_wal\//;
+/** Operations that change a file's name, existence or size: each waits for the WAL before it. */
+const ORDERED_NODE_OPS = ["mknod", "rename", "unlink", "rmdir", "setattr", "symlink"];
+
+// PGlite's package exports its NodeFS at a subpath that this project's module resolution (node10)
+// does not type; the runtime require resolves it through the package's exports map.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { NodeFS } = require("@electric-sql/pglite/nodefs") as { NodeFS: new (dataDir: string) => Filesystem };
+
+export class DurableNodeFS extends NodeFS {
+  readonly wal = new WalSync();
+
+  override async init(pg: Parameters<Filesystem["init"]>[0], options: EmscriptenOptions): Promise<{ emscriptenOpts: EmscriptenOptions }> {
+    const { emscriptenOpts } = await super.init(pg, options);
+    const preRun = [...(emscriptenOpts.preRun ?? []), (mod: { FS: unknown }) => installHooks(mod.FS as EmscriptenFs, this.wal)];
+    return { emscriptenOpts: { ...emscriptenOpts, preRun } };
+  }
+}
+
+export function installHooks(FS: EmscriptenFs, wal: WalSync): void {
+  const nodefs = FS.filesystems.NODEFS;
+  const ordered = () => {
+    try {
+      wal.flushNow();
+    } catch {
+      // PostgreSQL sees an I/O error on the write it was about to make, and stops (PANIC) as it would.
+      throw new FS.ErrnoError(EMSCRIPTEN_EIO);
+    }
+  };
+  /** Host path of a WAL segment stream, null for other files; computed once per open stream. */
+  const segments = new WeakMap<Stream, string | null>();
+  const segmentOf = (stream: Stream): string | null => {
+    let found = segments.get(stream);
+    if (found === undefined) {
+      found = WAL_SEGMENT.test(stream.path) ? nodefs.realPath(stream.node) : null;
+      segments.set(stream, found);
+    }
+    return found;
+  };
+
+  const { write, setattr } = nodefs.stream_ops;
+  nodefs.stream_ops.write = function (stream, ...rest) {
+    const segment = segmentOf(stream);
+    if (segment === null && !IN_WAL_DIR.test(stream.path)) ordered();
+    const written = write.call(this, stream, ...rest);
+    if (segment !== null) wal.noted(segment);
+    return written;
+  };
+  nodefs.stream_ops.setattr = function (stream, ...rest) {
+    ordered();
+    setattr.call(this, stream, ...rest);
+  };
+  nodefs.stream_ops.fsync = (stream) => {
+    nodefs.tryFSOperation(() => fs.fsyncSync(stream.nfd));
+    return 0;
+  };
+  for (const name of ORDERED_NODE_OPS) {
+    const operation = nodefs.node_ops[name];
+    nodefs.node_ops[name] = function (...args: unknown[]) {
+      ordered();
+      return operation.apply(this, args);
+    };
+  }
+}
