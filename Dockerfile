@@ -31,7 +31,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY prisma/migrations ./prisma/migrations
-RUN mkdir -p /data && chown node:node /data
+# 0700: a new named volume copies this mode; the server narrows an existing /data to 0700 anyway
+# and keeps every file in it owner-only (umask 077; src/runtime/private-files.ts).
+RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
