@@ -40,7 +40,7 @@ export interface DatabaseOptions {
   pgliteSharedBuffers?: string;
   /**
    * Embedded PGlite only: "fsync" (default) makes every acknowledged commit survive an OS crash
-   * (src/db/pglite/durable-fs.ts); "off" leaves writes in the page cache, as PGlite itself does.
+   * (src/db/pglite/node-fs.ts); "off" leaves writes in the page cache, as PGlite itself does.
    */
   pgliteDurability?: PGliteDurability;
   /** Skip applying migrations (schema checks that want an empty database). */

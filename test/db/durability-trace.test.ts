@@ -3,7 +3,7 @@
  * system calls show that an acknowledged SCIM write is on disk before the answer leaves: the request is
  * read, its commit written to a WAL segment, that segment fdatasync-ed, and only then the 201 written to
  * the socket. A burst of concurrent writes shares fdatasyncs (group commit). PGlite alone makes no
- * fsync or fdatasync call at all (src/db/pglite/durable-fs.ts).
+ * fsync or fdatasync call at all (src/db/pglite/node-fs.ts).
  *
  * strace must be able to trace a child here (ptrace); where it cannot, the test is skipped and says so.
  */
@@ -86,7 +86,7 @@ function readTrace(): Call[] {
   const calls: Call[] = [];
   const unfinished = new Map<string, Call>();
   lines.forEach((line, index) => {
-    const resumed = /^(\d+) \S+ <\.\.\. (\w+) resumed>(.*)$/.exec(line);
+    const resumed = /^(\d+)\s+\S+ <\.\.\. (\w+) resumed>(.*)$/.exec(line);
     if (resumed) {
       const call = unfinished.get(`${resumed[1]} ${resumed[2]}`);
       if (!call) return;
@@ -95,7 +95,7 @@ function readTrace(): Call[] {
       call.text += resumed[3];
       return;
     }
-    const started = /^(\d+) \S+ (\w+)\((\d+<[^>]*>)(.*)$/.exec(line);
+    const started = /^(\d+)\s+\S+ (\w+)\((\d+<[^>]*>)(.*)$/.exec(line);
     if (!started) return;
     const call: Call = { start: index, end: index, name: started[2], target: started[3], text: started[4] };
     calls.push(call);

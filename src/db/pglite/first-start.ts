@@ -11,7 +11,7 @@
  * database behind: the next start simply creates it again.
  *
  * With durability "fsync" the child's database is durable as it closes (PostgreSQL's shutdown
- * checkpoint, real fsyncs: durable-fs.ts); initdb's files are synced here before the rename, and the
+ * checkpoint, real fsyncs: node-fs.ts); initdb's files are synced here before the rename, and the
  * rename itself after it, so a crash never leaves a half-written database under the final name.
  *
  * The caller must own DATA_DIR (src/runtime/data-dir-lock.ts) before calling createPGliteDatabase; the child

@@ -12,7 +12,7 @@
  * one reaches `checkpointWalBytes` or when the last one is older than `checkpointMaxAgeMs` and anything
  * was written since (PostgreSQL's max_wal_size and checkpoint_timeout, scaled to this database). With
  * durability on, PostgreSQL fsyncs the data files it wrote before it records the checkpoint and
- * recycles old WAL (src/db/pglite/durable-fs.ts makes those fsyncs real). A checkpoint holds the one
+ * recycles old WAL (src/db/pglite/node-fs.ts makes those fsyncs real). A checkpoint holds the one
  * connection while it writes, as any statement does.
  */
 import type { Database } from "../database";

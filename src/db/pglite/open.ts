@@ -3,8 +3,9 @@
  * Prisma's adapter on it, and the two SqlRunners (PGlite's own query/exec for migrations and schema
  * checks; prepared statements for the hot paths).
  *
+ * A data directory is opened on BridgeNodeFS (node-fs.ts: owner-only modes, and durability).
  * Durability "fsync" (the default for a directory): PostgreSQL runs with fsync=on on a file system
- * whose fsync is real (durable-fs.ts), and every statement-level call settles the WAL before it
+ * whose fsync is real, and every statement-level call settles the WAL before it
  * resolves (durable-pglite.ts). "off": PGlite's defaults (fsync=off), nothing is ever synced. An
  * in-memory database has nothing to sync.
  */
@@ -14,7 +15,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { OpenedDriver } from "../database";
 import type { SqlRunner } from "../sql-runner";
-import { DurableNodeFS } from "./durable-fs";
+import { BridgeNodeFS } from "./node-fs";
 import { DurablePGlite } from "./durable-pglite";
 import { preparedStatementRunner } from "./prepared-runner";
 
@@ -29,7 +30,8 @@ export interface PGliteOpenOptions {
 /** `dir` is a data directory, or "memory" for an in-memory database (tests). */
 export async function openPGlite(dir: string, options: PGliteOpenOptions): Promise<OpenedDriver> {
   if (dir !== "memory") fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const durableFs = dir !== "memory" && options.durability === "fsync" ? new DurableNodeFS(path.resolve(dir)) : undefined;
+  const nodeFs = dir === "memory" ? undefined : new BridgeNodeFS(path.resolve(dir), { durable: options.durability === "fsync" });
+  const wal = nodeFs?.wal ?? null;
   const startParams = [
     ...PGlite.defaultStartParams,
     // PGlite's buffer pool lives in the process's WebAssembly memory, which never shrinks; the files
@@ -44,12 +46,9 @@ export async function openPGlite(dir: string, options: PGliteOpenOptions): Promi
     "plan_cache_mode=force_generic_plan",
     // PGlite starts PostgreSQL with -F (fsync=off); a later setting wins. The WAL's own flush method
     // stays fdatasync, which does nothing in WebAssembly: WalSync does it, grouped, outside the mutex.
-    ...(durableFs ? ["-c", "fsync=on", "-c", "wal_sync_method=fdatasync", "-c", "full_page_writes=on"] : []),
+    ...(wal ? ["-c", "fsync=on", "-c", "wal_sync_method=fdatasync", "-c", "full_page_writes=on"] : []),
   ];
-  const client = new DurablePGlite(
-    durableFs ? { fs: durableFs, startParams } : { dataDir: dir === "memory" ? undefined : dir, startParams },
-    durableFs?.wal ?? null,
-  );
+  const client = new DurablePGlite({ fs: nodeFs, startParams }, wal);
   await client.waitReady;
   const runner: SqlRunner = {
     async exec(sql) {

@@ -1,7 +1,7 @@
 /**
  * Makes the embedded database's write-ahead log durable, with group commit. PGlite's PostgreSQL runs
  * in WebAssembly, where fdatasync(2) is a no-op, so a commit's WAL reaches only the page cache; this
- * module is the missing fdatasync, done by the bridge (src/db/pglite/durable-fs.ts reports every WAL
+ * module is the missing fdatasync, done by the bridge (src/db/pglite/node-fs.ts reports every WAL
  * write to it).
  *
  * - `noted`: a WAL segment file was written (sequence number `written` + 1) and is dirty.

@@ -1,11 +1,16 @@
 /**
- * PGlite's Node file system (Emscripten's NODEFS under PGlite's NodeFS), made to keep PostgreSQL's
- * durability rules. In WebAssembly, fdatasync(2) does nothing and fsync(2) reaches the file system
- * only if the file system implements it, which NODEFS does not: PostgreSQL, told to fsync, believes
- * it did, and nothing reaches the disk until the kernel writes its cache back.
+ * PGlite's Node file system (Emscripten's NODEFS under PGlite's NodeFS), made to keep owner-only
+ * modes and PostgreSQL's durability rules. Hooks on this instance's NODEFS operations, installed
+ * before PostgreSQL starts (so initdb and crash recovery are covered too):
  *
- * Three hooks on this instance's NODEFS operations (installed before PostgreSQL starts, so crash
- * recovery's sync of the data directory is covered too):
+ * Private modes, always: Emscripten creates every file 0777 and then chmods it to the mode PostgreSQL
+ * asked for less Emscripten's own umask (022), so PGlite's files came out 0666 whatever the process's
+ * umask. Modes are clamped to the owner's bits before they reach the host.
+ *
+ * Durability, with `durable` (PGLITE_DURABILITY=fsync). In WebAssembly, fdatasync(2) does nothing and
+ * fsync(2) reaches the file system only if the file system implements it, which NODEFS does not:
+ * PostgreSQL, told to fsync, believes it did, and nothing reaches the disk until the kernel writes its
+ * cache back. Three hooks:
  * - fsync(2) becomes a real fsync. With fsync=on, PostgreSQL itself fsyncs what needs it at the right
  *   moments: data files and pg_control at every checkpoint, new WAL segments, renamed files and their
  *   directories, the whole data directory after a crash.
@@ -65,17 +70,45 @@ const ORDERED_NODE_OPS = ["mknod", "rename", "unlink", "rmdir", "setattr", "syml
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { NodeFS } = require("@electric-sql/pglite/nodefs") as { NodeFS: new (dataDir: string) => Filesystem };
 
-export class DurableNodeFS extends NodeFS {
-  readonly wal = new WalSync();
+export class BridgeNodeFS extends NodeFS {
+  /** Null when not durable. */
+  readonly wal: WalSync | null;
+
+  constructor(dataDir: string, options: { durable: boolean }) {
+    super(dataDir);
+    this.wal = options.durable ? new WalSync() : null;
+  }
 
   override async init(pg: Parameters<Filesystem["init"]>[0], options: EmscriptenOptions): Promise<{ emscriptenOpts: EmscriptenOptions }> {
     const { emscriptenOpts } = await super.init(pg, options);
-    const preRun = [...(emscriptenOpts.preRun ?? []), (mod: { FS: unknown }) => installHooks(mod.FS as EmscriptenFs, this.wal)];
-    return { emscriptenOpts: { ...emscriptenOpts, preRun } };
+    const install = (mod: { FS: unknown }) => {
+      const FS = mod.FS as EmscriptenFs;
+      keepModesPrivate(FS.filesystems.NODEFS);
+      if (this.wal) keepDurable(FS, this.wal);
+    };
+    return { emscriptenOpts: { ...emscriptenOpts, preRun: [...(emscriptenOpts.preRun ?? []), install] } };
   }
 }
 
-export function installHooks(FS: EmscriptenFs, wal: WalSync): void {
+const OWNER_ONLY = ~0o077;
+
+function keepModesPrivate(nodefs: NodeFsInternals): void {
+  const { mknod, setattr } = nodefs.node_ops;
+  nodefs.node_ops.mknod = function (parent, name, mode, ...rest) {
+    return mknod.call(this, parent, name, (mode as number) & OWNER_ONLY, ...rest);
+  };
+  nodefs.node_ops.setattr = function (node, attr: unknown) {
+    const { mode } = attr as { mode?: number };
+    return setattr.call(this, node, mode === undefined ? attr : { ...(attr as object), mode: mode & OWNER_ONLY });
+  };
+  const streamSetattr = nodefs.stream_ops.setattr;
+  nodefs.stream_ops.setattr = function (stream, attr: unknown, ...rest) {
+    const { mode } = attr as { mode?: number };
+    streamSetattr.call(this, stream, mode === undefined ? attr : { ...(attr as object), mode: mode & OWNER_ONLY }, ...rest);
+  };
+}
+
+function keepDurable(FS: EmscriptenFs, wal: WalSync): void {
   const nodefs = FS.filesystems.NODEFS;
   const ordered = () => {
     try {
