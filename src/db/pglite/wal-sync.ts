@@ -29,6 +29,12 @@ export class WalSync {
   private readonly dirty = new Map<string, number>();
   private pass: Promise<void> | undefined;
   private failure: WalSyncError | undefined;
+  private passes = 0;
+
+  /** WAL writes seen, how many of them are known durable, and group-commit passes run. */
+  get stats(): { walWrites: number; durableWalWrites: number; syncPasses: number } {
+    return { walWrites: this.written, durableWalWrites: this.synced, syncPasses: this.passes };
+  }
 
   noted(segmentPath: string): void {
     this.dirty.set(segmentPath, ++this.written);
@@ -57,6 +63,7 @@ export class WalSync {
   }
 
   private async syncPass(): Promise<void> {
+    this.passes++;
     const upTo = this.written;
     const files = [...this.dirty];
     try {
