@@ -88,6 +88,11 @@ export class BridgeNodeFS extends NodeFS {
     };
     return { emscriptenOpts: { ...emscriptenOpts, preRun: [...(emscriptenOpts.preRun ?? []), install] } };
   }
+
+  override async closeFs(): Promise<void> {
+    await super.closeFs();
+    this.wal?.close();
+  }
 }
 
 const OWNER_ONLY = ~0o077;

@@ -15,10 +15,26 @@
  * - failed: an fdatasync failed. The page cache may have dropped the pages it could not write, so no
  *   later sync could vouch for them (PostgreSQL PANICs here, for the same reason): every later
  *   settle() rejects until the process restarts and recovers from what is on disk.
+ *
+ * Descriptors are our own (PostgreSQL may close its own, and the process reuse the number), one per
+ * segment, kept open while PostgreSQL writes that segment: a pass is then one thread-pool job per
+ * segment. A segment PostgreSQL has moved on from is closed by the next pass that finds it clean; only
+ * passes close, and one pass runs at a time, so no fdatasync ever runs on a closed descriptor.
  */
 import fs from "node:fs";
 
 export class WalSyncError extends Error {}
+
+export interface WalSyncStats {
+  /** WAL writes seen. */
+  walWrites: number;
+  /** Of those, how many are known to be on disk. */
+  durableWalWrites: number;
+  /** Group-commit passes run. */
+  syncPasses: number;
+  /** Synchronous flushes forced by the write-ahead rule (a data page written while WAL was dirty). */
+  immediateFlushes: number;
+}
 
 export class WalSync {
   /** Sequence number of the last WAL write seen. */
@@ -27,16 +43,19 @@ export class WalSync {
   private synced = 0;
   /** Dirty segment files (host paths) with the sequence number of their last write. */
   private readonly dirty = new Map<string, number>();
+  private readonly descriptors = new Map<string, number>();
+  private current: string | undefined;
   private pass: Promise<void> | undefined;
   private failure: WalSyncError | undefined;
   private passes = 0;
+  private immediateFlushes = 0;
 
-  /** WAL writes seen, how many of them are known durable, and group-commit passes run. */
-  get stats(): { walWrites: number; durableWalWrites: number; syncPasses: number } {
-    return { walWrites: this.written, durableWalWrites: this.synced, syncPasses: this.passes };
+  get stats(): WalSyncStats {
+    return { walWrites: this.written, durableWalWrites: this.synced, syncPasses: this.passes, immediateFlushes: this.immediateFlushes };
   }
 
   noted(segmentPath: string): void {
+    this.current = segmentPath;
     this.dirty.set(segmentPath, ++this.written);
   }
 
@@ -52,9 +71,13 @@ export class WalSync {
   flushNow(): void {
     if (this.failure) throw this.failure;
     if (this.dirty.size === 0) return;
+    this.immediateFlushes++;
     const upTo = this.written;
     try {
-      for (const file of this.dirty.keys()) syncFileNow(file);
+      for (const file of this.dirty.keys()) {
+        const fd = this.descriptorOf(file);
+        if (fd !== null) fs.fdatasyncSync(fd);
+      }
     } catch (error) {
       throw this.fail(error);
     }
@@ -62,12 +85,23 @@ export class WalSync {
     this.synced = upTo;
   }
 
+  /** Closes the descriptors (the database is closing; PostgreSQL's shutdown has flushed everything). */
+  close(): void {
+    for (const fd of this.descriptors.values()) fs.closeSync(fd);
+    this.descriptors.clear();
+  }
+
   private async syncPass(): Promise<void> {
     this.passes++;
     const upTo = this.written;
     const files = [...this.dirty];
     try {
-      await Promise.all(files.map(([file]) => syncFile(file)));
+      await Promise.all(
+        files.map(([file]) => {
+          const fd = this.descriptorOf(file);
+          return fd === null ? undefined : new Promise<void>((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+        }),
+      );
     } catch (error) {
       this.fail(error);
       return;
@@ -75,6 +109,31 @@ export class WalSync {
     // A segment written again during the pass stays dirty for the next one.
     for (const [file, sequence] of files) if (this.dirty.get(file) === sequence) this.dirty.delete(file);
     this.synced = Math.max(this.synced, upTo);
+    for (const [file, fd] of this.descriptors) {
+      if (file !== this.current && !this.dirty.has(file)) {
+        this.descriptors.delete(file);
+        fs.closeSync(fd);
+      }
+    }
+  }
+
+  /**
+   * Our descriptor for a segment; null if the segment no longer exists: it was removed or recycled by
+   * a checkpoint, which flushed all WAL before touching pg_control (flushNow), so nothing in it was
+   * still unsynced.
+   */
+  private descriptorOf(file: string): number | null {
+    let fd = this.descriptors.get(file);
+    if (fd === undefined) {
+      try {
+        fd = fs.openSync(file, "r");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+        throw error;
+      }
+      this.descriptors.set(file, fd);
+    }
+    return fd;
   }
 
   private fail(error: unknown): WalSyncError {
@@ -83,40 +142,5 @@ export class WalSync {
         "writes are refused until the bridge restarts and recovers from what is on disk",
     );
     return this.failure;
-  }
-}
-
-// A segment that no longer exists was removed or recycled by a checkpoint, which flushed all WAL
-// before touching pg_control (flushNow): nothing in it was still unsynced.
-const isGone = (error: unknown) => (error as NodeJS.ErrnoException).code === "ENOENT";
-
-/** fdatasync through a descriptor of our own: PostgreSQL may close (and the process reuse) its own. */
-async function syncFile(file: string): Promise<void> {
-  let handle: fs.promises.FileHandle;
-  try {
-    handle = await fs.promises.open(file, "r");
-  } catch (error) {
-    if (isGone(error)) return;
-    throw error;
-  }
-  try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-function syncFileNow(file: string): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "r");
-  } catch (error) {
-    if (isGone(error)) return;
-    throw error;
-  }
-  try {
-    fs.fdatasyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }
