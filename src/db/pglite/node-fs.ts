@@ -20,8 +20,8 @@
  *   the WAL written so far is made durable at once, synchronously. That is PostgreSQL's write-ahead
  *   rule (a page may reach the disk only after the WAL describing it) and it also orders every
  *   checkpoint: its WAL record is on disk before pg_control points at it, and data files are fsynced
- *   before old WAL is removed. During ordinary statements only WAL is written, so this costs nothing
- *   on the request path.
+ *   before old WAL is removed. A relation page whose own LSN (pd_lsn, its first 8 bytes) is durable
+ *   already needs nothing: that is the page evicted from the buffer pool during a write burst.
  *
  * These are PGlite internals (Module.FS.filesystems.NODEFS and its operation tables), hence the exact
  * version pin of @electric-sql/pglite and test/db/pglite-internals.test.ts.
@@ -61,6 +61,11 @@ interface EmscriptenFs {
 /** Emscripten's errno for EIO. */
 const EMSCRIPTEN_EIO = 29;
 const WAL_SEGMENT = /\/pg_wal\/[0-9A-F]{24}$/;
+/** Relation data files: base/<db>/<relfilenode>[_fsm|_vm|_init][.<segment>] and global/<relfilenode>. */
+const RELATION_FILE = /\/(base\/\d+|global)\/\d+(_fsm|_vm|_init)?(\.\d+)?$/;
+/** PostgreSQL's block size (BLCKSZ) and WAL page size (XLOG_BLCKSZ) in PGlite's build. */
+const PAGE = 8192;
+const TWO_TO_32 = 2 ** 32;
 const IN_WAL_DIR = /\/pg_wal\//;
 /** Operations that change a file's name, existence or size: each waits for the WAL before it. */
 const ORDERED_NODE_OPS = ["mknod", "rename", "unlink", "rmdir", "setattr", "symlink"];
@@ -135,11 +140,14 @@ function keepDurable(FS: EmscriptenFs, wal: WalSync): void {
   };
 
   const { write, setattr } = nodefs.stream_ops;
-  nodefs.stream_ops.write = function (stream, ...rest) {
+  nodefs.stream_ops.write = function (stream, buffer, offset, length, position, ...rest) {
     const segment = segmentOf(stream);
-    if (segment === null && !IN_WAL_DIR.test(stream.path)) ordered();
-    const written = write.call(this, stream, ...rest);
-    if (segment !== null) wal.noted(segment);
+    if (segment === null && !IN_WAL_DIR.test(stream.path)) {
+      const pageLsn = RELATION_FILE.test(stream.path) ? maxPageLsn(buffer, offset, length, position) : null;
+      if (pageLsn === null || !wal.isDurable(pageLsn)) ordered();
+    }
+    const written = write.call(this, stream, buffer, offset, length, position, ...rest);
+    if (segment !== null) wal.noted(segment, walEndLsn(buffer, offset, length, position));
     return written;
   };
   nodefs.stream_ops.setattr = function (stream, ...rest) {
@@ -157,4 +165,33 @@ function keepDurable(FS: EmscriptenFs, wal: WalSync): void {
       return operation.apply(this, args);
     };
   }
+}
+
+type Heap = { buffer: ArrayBufferLike; byteOffset: number };
+
+function view(buffer: unknown, offset: unknown): DataView | null {
+  const heap = buffer as Heap;
+  if (!heap || !(heap.buffer instanceof ArrayBuffer || heap.buffer instanceof SharedArrayBuffer) || typeof offset !== "number") return null;
+  return new DataView(heap.buffer, heap.byteOffset + offset);
+}
+
+/** Whole pages at page boundaries: how PostgreSQL writes both relation blocks and WAL. */
+function wholePages(length: unknown, position: unknown): length is number {
+  return typeof length === "number" && typeof position === "number" && length > 0 && length % PAGE === 0 && position % PAGE === 0;
+}
+
+/** The highest pd_lsn ({uint32 xlogid; uint32 xrecoff}) of the relation pages written; null if not pages. */
+function maxPageLsn(buffer: unknown, offset: unknown, length: unknown, position: unknown): number | null {
+  const pages = view(buffer, offset);
+  if (!pages || !wholePages(length, position)) return null;
+  let max = 0;
+  for (let at = 0; at < length; at += PAGE) max = Math.max(max, pages.getUint32(at, true) * TWO_TO_32 + pages.getUint32(at + 4, true));
+  return max;
+}
+
+/** End of a WAL write: the first page's header holds its own position (xlp_pageaddr, a uint64 at 8). */
+function walEndLsn(buffer: unknown, offset: unknown, length: unknown, position: unknown): number | null {
+  const pages = view(buffer, offset);
+  if (!pages || !wholePages(length, position)) return null;
+  return pages.getUint32(12, true) * TWO_TO_32 + pages.getUint32(8, true) + length;
 }

@@ -4,7 +4,8 @@
  * module is the missing fdatasync, done by the bridge (src/db/pglite/node-fs.ts reports every WAL
  * write to it).
  *
- * - `noted`: a WAL segment file was written (sequence number `written` + 1) and is dirty.
+ * - `noted`: a WAL segment file was written (sequence number `written` + 1, up to WAL position
+ *   `endLsn`) and is dirty.
  * - `settle()`: resolves once every WAL write made before the call is on disk. Callers settle after a
  *   statement ends and before they answer anyone, outside PGlite's connection mutex, so the next
  *   statements run while the disk works. One sync pass (an fdatasync of each dirty segment, in the
@@ -12,6 +13,9 @@
  *   the next pass together (group commit).
  * - `flushNow()`: the same, synchronously, for PostgreSQL's write-ahead rule: before any other file
  *   changes (a data page, pg_control, a truncation, a rename), the WAL that describes it is on disk.
+ *   `isDurable(lsn)` spares it for a data page whose WAL (up to the page's LSN) is on disk already,
+ *   the usual case for a page evicted from the buffer pool; without it every eviction during a write
+ *   burst would wait for a synchronous fdatasync.
  * - failed: an fdatasync failed. The page cache may have dropped the pages it could not write, so no
  *   later sync could vouch for them (PostgreSQL PANICs here, for the same reason): every later
  *   settle() rejects until the process restarts and recovers from what is on disk.
@@ -41,6 +45,11 @@ export class WalSync {
   private written = 0;
   /** Every WAL write up to this sequence number is on disk. */
   private synced = 0;
+  /** WAL position (LSN) written so far, and the one known to be on disk. */
+  private writtenLsn = 0;
+  private durableLsn = 0;
+  /** False once a WAL write's position could not be read: isDurable then answers false. */
+  private exactLsn = true;
   /** Dirty segment files (host paths) with the sequence number of their last write. */
   private readonly dirty = new Map<string, number>();
   private readonly descriptors = new Map<string, number>();
@@ -54,9 +63,16 @@ export class WalSync {
     return { walWrites: this.written, durableWalWrites: this.synced, syncPasses: this.passes, immediateFlushes: this.immediateFlushes };
   }
 
-  noted(segmentPath: string): void {
+  noted(segmentPath: string, endLsn: number | null): void {
     this.current = segmentPath;
     this.dirty.set(segmentPath, ++this.written);
+    if (endLsn === null) this.exactLsn = false;
+    else this.writtenLsn = Math.max(this.writtenLsn, endLsn);
+  }
+
+  /** Whether the WAL up to `lsn` is known to be on disk. */
+  isDurable(lsn: number): boolean {
+    return this.exactLsn && lsn <= this.durableLsn;
   }
 
   async settle(): Promise<void> {
@@ -73,6 +89,7 @@ export class WalSync {
     if (this.dirty.size === 0) return;
     this.immediateFlushes++;
     const upTo = this.written;
+    const upToLsn = this.writtenLsn;
     try {
       for (const file of this.dirty.keys()) {
         const fd = this.descriptorOf(file);
@@ -83,6 +100,7 @@ export class WalSync {
     }
     this.dirty.clear();
     this.synced = upTo;
+    this.durableLsn = upToLsn;
   }
 
   /** Closes the descriptors (the database is closing; PostgreSQL's shutdown has flushed everything). */
@@ -94,6 +112,7 @@ export class WalSync {
   private async syncPass(): Promise<void> {
     this.passes++;
     const upTo = this.written;
+    const upToLsn = this.writtenLsn;
     const files = [...this.dirty];
     try {
       await Promise.all(
@@ -109,6 +128,7 @@ export class WalSync {
     // A segment written again during the pass stays dirty for the next one.
     for (const [file, sequence] of files) if (this.dirty.get(file) === sequence) this.dirty.delete(file);
     this.synced = Math.max(this.synced, upTo);
+    this.durableLsn = Math.max(this.durableLsn, upToLsn);
     for (const [file, fd] of this.descriptors) {
       if (file !== this.current && !this.dirty.has(file)) {
         this.descriptors.delete(file);
