@@ -1,6 +1,6 @@
 /**
  * The running server's control socket: a local HTTP server on a Unix socket (mode 0600, created so: the
- * umask is 077 while it binds, never chmod-ed afterwards, which would leave a moment of wider access) through which
+ * umask is 177 while it binds, never chmod-ed afterwards, which would leave a moment of wider access) through which
  * the CLI runs its commands in this process, with this process's database, while the server owns the
  * embedded PGlite. It runs the very command objects the CLI would run itself. Only the server holding
  * the DATA_DIR lock starts one, so a socket file left by a crash can be replaced safely.
@@ -10,12 +10,14 @@ import fs from "node:fs";
 import http from "node:http";
 import type { Database } from "../db/database";
 import type { Logger } from "../observability/logger";
-import { PRIVATE_UMASK } from "../runtime/private-files";
 import type { OptionValues } from "./command";
 import { findCommand } from "./commands";
 import { CONTROL_MAX_BODY_BYTES, CONTROL_PATH, type ControlRequest, type ControlResponse } from "./control-protocol";
 import { controlSocketPath, prepareSocketDirectory } from "./control-socket";
 import { asCliError, CliError } from "./errors";
+
+/** Read and write for the owner only: 0600. */
+const SOCKET_UMASK = 0o177;
 
 export interface ControlServer {
   readonly socketPath: string;
@@ -35,9 +37,8 @@ export async function startControlServer(opts: { dataDir: string; db: Database; 
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    // bind(2) happens inside listen(), synchronously; the process's umask is already 077 when main.ts
-    // started it, this holds for any other caller too.
-    const umask = process.umask(PRIVATE_UMASK);
+    // bind(2) happens inside listen(), synchronously, and creates the socket 0777 less the umask.
+    const umask = process.umask(SOCKET_UMASK);
     try {
       server.listen(socketPath, () => {
         server.off("error", reject);

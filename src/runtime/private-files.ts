@@ -14,7 +14,7 @@
 import fs from "node:fs";
 import path from "node:path";
 
-export const PRIVATE_UMASK = 0o077;
+const PRIVATE_UMASK = 0o077;
 
 export function restrictNewFiles(): void {
   process.umask(PRIVATE_UMASK);

@@ -93,6 +93,16 @@ test("PostgreSQL's WAL writes reach the hooks and a statement resolves only once
   expect(fs.statSync(path.join(dir, "pglite", file)).mode & 0o777).toBe(0o600);
 });
 
+test("group commit: concurrent commits share fdatasync passes, and each resolves only once its WAL is durable", async () => {
+  await client.exec("CREATE TABLE burst (id int PRIMARY KEY)");
+  const before = nodeFs.wal!.stats;
+  await Promise.all(Array.from({ length: 100 }, (_, i) => client.query("INSERT INTO burst VALUES ($1)", [i])));
+  const after = nodeFs.wal!.stats;
+  expect(after.durableWalWrites).toBe(after.walWrites);
+  expect(after.syncPasses - before.syncPasses).toBeGreaterThanOrEqual(1);
+  expect(after.syncPasses - before.syncPasses).toBeLessThan(100);
+});
+
 test("pglite-prisma-adapter reaches the client only through query, exec and transaction (the calls DurablePGlite settles)", async () => {
   const used = new Set<string>();
   const spy = new Proxy(client, {
