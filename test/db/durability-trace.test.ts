@@ -26,45 +26,67 @@ const traced = problem ? test.skip : test;
 
 jest.setTimeout(240_000);
 
-let tmp: string;
-let traceFile: string;
-let bridge: BridgeProcess | undefined;
-let serverPid: number | undefined;
-let token: string;
-let baseUrl: string;
+const dirs: string[] = [];
+const servers: { bridge: BridgeProcess; pid: number }[] = [];
 
-beforeAll(async () => {
-  if (problem) return;
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gsb-durability-"));
+interface TracedServer {
+  url: string;
+  token: string;
+  traceFile: string;
+  /** SIGTERM to the server itself, then its exit (strace ends with it). */
+  stop(): Promise<number | string>;
+}
+
+/** The built server under strace, on a fresh DATA_DIR with one connection; its token. */
+async function startTracedServer(): Promise<TracedServer> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gsb-durability-"));
+  dirs.push(tmp);
   const dataDir = path.join(tmp, "data");
   const created = runCli(["connection", "create", "--name", "trace", "--idp", "generic", "--json"], { DATA_DIR: dataDir });
   expect(created.status).toBe(0);
-  token = (JSON.parse(created.stdout) as { token: string }).token;
-  traceFile = path.join(tmp, "trace");
+  const traceFile = path.join(tmp, "trace");
   // -yy: descriptors with their paths and TCP endpoints; --seccomp-bpf: untraced calls run at full speed.
   const strace = ["strace", "-f", "--seccomp-bpf", "-tt", "-yy", "-s", "64", "-e", "trace=read,write,writev,pwrite64,fdatasync,fsync", "-o", traceFile];
-  bridge = await startBridgeProcess({ DATA_DIR: dataDir }, 120_000, strace);
-  serverPid = (JSON.parse(fs.readFileSync(path.join(dataDir, "owner.lock"), "utf8")) as { pid: number }).pid;
-  baseUrl = bridge.url;
+  const bridge = await startBridgeProcess({ DATA_DIR: dataDir }, 120_000, strace);
+  const pid = (JSON.parse(fs.readFileSync(path.join(dataDir, "owner.lock"), "utf8")) as { pid: number }).pid;
+  const server = { bridge, pid };
+  servers.push(server);
+  return {
+    url: bridge.url,
+    token: (JSON.parse(created.stdout) as { token: string }).token,
+    traceFile,
+    async stop() {
+      process.kill(pid, "SIGTERM");
+      const exit = await bridge.exited;
+      servers.splice(servers.indexOf(server), 1);
+      return exit;
+    },
+  };
+}
+
+let server: TracedServer;
+
+beforeAll(async () => {
+  if (!problem) server = await startTracedServer();
 });
 
 afterAll(async () => {
-  // strace (6.1) leaves its tracee running when it is killed: stop the server itself, then strace ends.
-  if (serverPid) {
+  // strace (6.1) leaves its tracee running when it is killed: stop the servers themselves, then strace ends.
+  for (const { bridge, pid } of servers) {
     try {
-      process.kill(serverPid, "SIGTERM");
+      process.kill(pid, "SIGTERM");
     } catch {
       // already gone
     }
-    await bridge?.exited;
+    await bridge.exited;
   }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function createUser(userName: string): Promise<Response> {
-  return fetch(`${baseUrl}/scim/v2/Users`, {
+function createUser(userName: string, on: TracedServer = server): Promise<Response> {
+  return fetch(`${on.url}/scim/v2/Users`, {
     method: "POST",
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
+    headers: { Authorization: `Bearer ${on.token}`, "Content-Type": "application/scim+json" },
     body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName, active: true }),
   });
 }
@@ -81,7 +103,7 @@ interface Call {
 }
 
 /** The calls of an strace -f log, an interrupted call (<unfinished ...> … <... resumed>) joined up. */
-function readTrace(): Call[] {
+function readTrace(traceFile = server.traceFile): Call[] {
   const lines = fs.readFileSync(traceFile, "utf8").split("\n");
   const calls: Call[] = [];
   const unfinished = new Map<string, Call>();
@@ -143,5 +165,23 @@ describe("issue 9 — durable by default (embedded PGlite, PGLITE_DURABILITY=fsy
     console.log(`${burst} acknowledged creates, ${walSyncs.length} WAL fdatasyncs`);
     expect(walSyncs.length).toBeGreaterThanOrEqual(1);
     expect(walSyncs.length).toBeLessThan(burst);
+  });
+
+  traced("at shutdown PostgreSQL's checkpoint fsyncs the data files and pg_control for real, and pg_control is written only after the WAL before it is fdatasync-ed", async () => {
+    const own = await startTracedServer();
+    const response = await createUser("checkpointed@example.com", own);
+    expect(response.status).toBe(201);
+    expect(await own.stop()).toBe(0);
+
+    const calls = readTrace(own.traceFile);
+    const fsyncs = calls.filter((c) => c.name === "fsync" && succeeded(c));
+    expect(fsyncs.some((c) => /\/pglite\/base\/\d+\/\d+>$/.test(c.target))).toBe(true);
+    expect(fsyncs.some((c) => /\/pglite\/global\/pg_control>$/.test(c.target))).toBe(true);
+    const controlWrites = calls.filter((c) => c.name === "pwrite64" && /\/pglite\/global\/pg_control>$/.test(c.target));
+    const lastControl = controlWrites[controlWrites.length - 1];
+    const walWritesBefore = calls.filter((c) => c.name === "pwrite64" && isWalSegment(c) && c.end < lastControl.start);
+    const lastWal = walWritesBefore[walWritesBefore.length - 1];
+    const syncedBetween = calls.filter((c) => c.name === "fdatasync" && isWalSegment(c) && succeeded(c) && c.start > lastWal.end && c.end < lastControl.start);
+    expect(syncedBetween.length).toBeGreaterThanOrEqual(1);
   });
 });
