@@ -31,7 +31,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY prisma/migrations ./prisma/migrations
-RUN mkdir -p /data && chown node:node /data
+# 0700: a new named volume copies this mode; the server narrows an existing /data to 0700 anyway
+# and keeps every file in it owner-only (umask 077; src/runtime/private-files.ts).
+RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
@@ -39,5 +41,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1 and handles SIGTERM itself: in-flight requests finish, then it exits 0.
-# Node options as `npm start` gives them (src/heap-policy.ts says why).
+# Node options as `npm start` gives them (src/runtime/heap-policy.ts says why).
 CMD ["node", "--v8-pool-size=1", "--max-semi-space-size=4", "dist/src/main.js"]

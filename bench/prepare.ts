@@ -15,7 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../src/config";
 import { createConnection } from "../src/connections/connections";
-import { acquireDataDirLock } from "../src/db/data-dir-lock";
+import { acquireDataDirLock } from "../src/runtime/data-dir-lock";
 import { openDatabase } from "../src/db/database";
 import { benchSizes, seedDirectory, type PreparedDirectory } from "./seed";
 
@@ -24,7 +24,7 @@ async function prepare(dataDir: string, outFile: string): Promise<void> {
   // The owner of DATA_DIR for as long as this runs, as the CLI is when no server runs.
   const lock = await acquireDataDirLock(config.dataDir, { role: "cli" });
   try {
-    const db = await openDatabase({ pgliteDir: path.join(config.dataDir, "pglite"), pgliteSharedBuffers: config.pgliteSharedBuffers });
+    const db = await openDatabase({ pgliteDir: path.join(config.dataDir, "pglite"), pgliteSharedBuffers: config.pgliteSharedBuffers, pgliteDurability: config.pgliteDurability });
     try {
       const connection = await createConnection(db.prisma, { name: "bench", idp: "generic", actor: "bench" });
       const directory = await seedDirectory(db, connection.id, benchSizes());

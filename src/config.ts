@@ -14,6 +14,8 @@ export interface Config {
   readonly dataDir: string;
   /** PostgreSQL shared_buffers of the embedded database (e.g. "16MB"): most of its memory footprint. */
   readonly pgliteSharedBuffers: string;
+  /** "fsync": an acknowledged write survives an OS crash; "off": it may not (README, Durability). */
+  readonly pgliteDurability: "fsync" | "off";
   readonly gitlabUrl: string | undefined;
   readonly gitlabToken: string | undefined;
   /** GitLab calls in flight at most (src/gitlab/concurrency.ts). */
@@ -80,6 +82,13 @@ function readOptional(env: Env, name: string): string | undefined {
   return raw === undefined || raw === "" ? undefined : raw;
 }
 
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!choices.includes(raw as T)) throw new ConfigError(`${name} must be one of ${choices.join(", ")}, got "${raw}"`);
+  return raw as T;
+}
+
 function readMemorySize(env: Env, name: string, fallback: string): string {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -128,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: readUrl(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     dataDir: path.resolve(env.DATA_DIR || "data"),
     pgliteSharedBuffers: readMemorySize(env, "PGLITE_SHARED_BUFFERS", "16MB"),
+    pgliteDurability: readChoice(env, "PGLITE_DURABILITY", ["fsync", "off"], "fsync"),
     gitlabUrl: readUrl(env, "GITLAB_URL", ["http:", "https:"]),
     gitlabToken: readOptional(env, "GITLAB_TOKEN"),
     gitlabConcurrency: readInt(env, "GITLAB_CONCURRENCY", 8, 1, 64),

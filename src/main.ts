@@ -3,18 +3,19 @@
  * Start: `npm start`. With no DATABASE_URL the embedded PGlite under DATA_DIR is used, and this process
  * owns it: the data directory is locked and the CLI reaches the database through the control socket.
  * A DATA_DIR without a database yet is created by a short-lived child process first
- * (src/db/pglite-first-start.ts), so that PGlite's initdb memory does not stay with the server.
+ * (src/db/pglite/first-start.ts), so that PGlite's initdb memory does not stay with the server.
  */
-// First: the heap policy (src/heap-policy.ts) holds from the first collection on.
-import "./heap-policy";
+// First: the heap policy (src/runtime/heap-policy.ts) holds from the first collection on.
+import "./runtime/heap-policy";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";
 import { createApp } from "./app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
-import { createPGliteDatabase, pgliteDatabaseExists } from "./db/pglite-first-start";
-import { startPGliteMaintenance, type Maintenance } from "./db/pglite-maintenance";
-import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./db/data-dir-lock";
+import { createPGliteDatabase, pgliteDatabaseExists } from "./db/pglite/first-start";
+import { startPGliteMaintenance, type Maintenance } from "./db/pglite/maintenance";
+import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./runtime/data-dir-lock";
+import { makePrivate, restrictNewFiles } from "./runtime/private-files";
 import { startControlServer, type ControlServer } from "./cli/control-server";
 import { createHttpServer } from "./http-server";
 import { createLogger, type Logger } from "./observability/logger";
@@ -37,16 +38,24 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let gitlab: GitLabTarget | undefined;
   let maintenance: Maintenance | undefined;
   try {
-    if (!config.databaseUrl) lock = await acquireDataDirLock(config.dataDir);
+    if (!config.databaseUrl) {
+      lock = await acquireDataDirLock(config.dataDir);
+      makePrivate(config.dataDir);
+    }
     const pgliteDir = path.join(config.dataDir, "pglite");
     const migrations: string[] = [];
     if (!config.databaseUrl && !pgliteDatabaseExists(pgliteDir)) {
       // initdb would leave this process with ~700 MB of WebAssembly memory for good: a child process
       // creates and migrates the database (under our lock) and exits, then we open it like any restart.
       logger.info({ pgliteDir }, "creating the embedded database (first start of this DATA_DIR)");
-      migrations.push(...(await createPGliteDatabase(pgliteDir, { sharedBuffers: config.pgliteSharedBuffers })).appliedMigrations);
+      migrations.push(...(await createPGliteDatabase(pgliteDir, { sharedBuffers: config.pgliteSharedBuffers, durability: config.pgliteDurability })).appliedMigrations);
     }
-    db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir, pgliteSharedBuffers: config.pgliteSharedBuffers });
+    db = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      pgliteDir,
+      pgliteSharedBuffers: config.pgliteSharedBuffers,
+      pgliteDurability: config.pgliteDurability,
+    });
     migrations.push(...db.appliedMigrations);
     if (migrations.length) logger.info({ migrations }, "database migrated");
     if (db.kind === "pglite") maintenance = startPGliteMaintenance(db, logger);
@@ -133,6 +142,8 @@ async function stopBridge(
 }
 
 async function main(): Promise<void> {
+  // Before anything is created: DATA_DIR's files, the control socket (src/runtime/private-files.ts).
+  restrictNewFiles();
   let config: Config;
   try {
     config = loadConfig();

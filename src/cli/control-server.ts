@@ -1,5 +1,6 @@
 /**
- * The running server's control socket: a local HTTP server on a Unix socket (mode 0600) through which
+ * The running server's control socket: a local HTTP server on a Unix socket (mode 0600, created so: the
+ * umask is 177 while it binds, never chmod-ed afterwards, which would leave a moment of wider access) through which
  * the CLI runs its commands in this process, with this process's database, while the server owns the
  * embedded PGlite. It runs the very command objects the CLI would run itself. Only the server holding
  * the DATA_DIR lock starts one, so a socket file left by a crash can be replaced safely.
@@ -14,6 +15,9 @@ import { findCommand } from "./commands";
 import { CONTROL_MAX_BODY_BYTES, CONTROL_PATH, type ControlRequest, type ControlResponse } from "./control-protocol";
 import { controlSocketPath, prepareSocketDirectory } from "./control-socket";
 import { asCliError, CliError } from "./errors";
+
+/** Read and write for the owner only: 0600. */
+const SOCKET_UMASK = 0o177;
 
 export interface ControlServer {
   readonly socketPath: string;
@@ -33,12 +37,17 @@ export async function startControlServer(opts: { dataDir: string; db: Database; 
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(socketPath, () => {
-      server.off("error", reject);
-      resolve();
-    });
+    // bind(2) happens inside listen(), synchronously, and creates the socket 0777 less the umask.
+    const umask = process.umask(SOCKET_UMASK);
+    try {
+      server.listen(socketPath, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
   });
-  fs.chmodSync(socketPath, 0o600);
   opts.logger.info({ socket: socketPath }, "control socket listening");
   return {
     socketPath,

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../config";
 import { ConnectionError } from "../connections/connections";
-import { DataDirLockedError } from "../db/data-dir-lock";
+import { DataDirLockedError } from "../runtime/data-dir-lock";
 import { MigrationError } from "../db/migrator";
 
 export class CliError extends Error {

@@ -9,7 +9,8 @@
  */
 import path from "node:path";
 import type { Config } from "../config";
-import { acquireDataDirLock, DataDirLockedError, describeHolder } from "../db/data-dir-lock";
+import { acquireDataDirLock, DataDirLockedError, describeHolder } from "../runtime/data-dir-lock";
+import { makePrivate } from "../runtime/private-files";
 import type { Database, DatabaseOptions } from "../db/database";
 import type { AnyCommand, JsonValue, OptionValues } from "./command";
 import { sendControlCommand, ControlUnreachableError } from "./control-client";
@@ -45,8 +46,10 @@ export async function executeCommand(command: AnyCommand, values: OptionValues, 
       continue;
     }
     try {
+      makePrivate(config.dataDir);
       const pgliteDir = path.join(config.dataDir, "pglite");
-      return await runWithDatabase(command, values, { pgliteDir, pgliteSharedBuffers: config.pgliteSharedBuffers }, `embedded database ${pgliteDir}`);
+      const options = { pgliteDir, pgliteSharedBuffers: config.pgliteSharedBuffers, pgliteDurability: config.pgliteDurability };
+      return await runWithDatabase(command, values, options, `embedded database ${pgliteDir}`);
     } finally {
       await lock.release();
     }

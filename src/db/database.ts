@@ -5,15 +5,12 @@
  * PGlite is one connection in one process: every Prisma transaction blocks all other queries of the
  * process until it ends, so callers keep transactions short and never wait on the network inside one.
  */
-import fs from "node:fs";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client";
 import { migrate } from "./migrator";
-import { preparedStatementRunner } from "./pglite-prepared";
+import { openPGlite, type PGliteDurability } from "./pglite/open";
+import { postgresRunner } from "./postgres-runner";
 import type { SqlRunner } from "./sql-runner";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -41,12 +38,19 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   /** PGlite's shared_buffers (PostgreSQL's default, 128MB, stays resident in the process). */
   pgliteSharedBuffers?: string;
+  /**
+   * Embedded PGlite only: "fsync" (default) makes every acknowledged commit survive an OS crash
+   * (src/db/pglite/node-fs.ts); "off" leaves writes in the page cache, as PGlite itself does.
+   */
+  pgliteDurability?: PGliteDurability;
   /** Skip applying migrations (schema checks that want an empty database). */
   skipMigrations?: boolean;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const opened = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPGlite(options.pgliteDir ?? "memory", options.pgliteSharedBuffers);
+  const opened = options.databaseUrl
+    ? await openPostgres(options.databaseUrl)
+    : await openPGlite(options.pgliteDir ?? "memory", { sharedBuffers: options.pgliteSharedBuffers, durability: options.pgliteDurability ?? "fsync" });
   try {
     const appliedMigrations = options.skipMigrations
       ? []
@@ -69,53 +73,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 }
 
-interface OpenedDriver {
+export interface OpenedDriver {
   kind: DatabaseKind;
   adapter: ConstructorParameters<typeof PrismaClient>[0] extends { adapter?: infer A } ? NonNullable<A> : never;
   sql: SqlRunner;
   direct: SqlRunner;
   close(): Promise<void>;
-}
-
-async function openPGlite(dir: string, sharedBuffers?: string): Promise<OpenedDriver> {
-  const startParams = [
-    ...PGlite.defaultStartParams,
-    // PGlite's buffer pool lives in the process's WebAssembly memory, which never shrinks; the files
-    // behind it are still cached by the operating system, so a small pool costs little speed.
-    ...(sharedBuffers ? ["-c", `shared_buffers=${sharedBuffers}`] : []),
-    // PostgreSQL re-plans a parameterised statement on every call while it guesses that cheaper than a
-    // generic plan, and for this schema's statements (lookups by key, writes by id) planning then costs
-    // more than executing. No index here serves a plan that depends on a parameter's value (no
-    // pattern_ops, no partial indexes on values), so generic plans lose nothing. Set for the session
-    // rather than around each statement: the SET/RESET pair cost ~80 µs per hot-path query.
-    "-c",
-    "plan_cache_mode=force_generic_plan",
-  ];
-  let client: PGlite;
-  if (dir === "memory") {
-    client = new PGlite({ startParams });
-  } else {
-    fs.mkdirSync(path.dirname(dir), { recursive: true });
-    client = new PGlite(dir, { startParams });
-  }
-  await client.waitReady;
-  const runner: SqlRunner = {
-    async exec(sql) {
-      await client.exec(sql);
-    },
-    async query<Row>(sql: string, params: unknown[] = []) {
-      return (await client.query<Row>(sql, params)).rows;
-    },
-  };
-  return {
-    kind: "pglite",
-    adapter: new PrismaPGlite(client),
-    sql: runner,
-    direct: preparedStatementRunner(client),
-    close: async () => {
-      if (!client.closed) await client.close();
-    },
-  };
 }
 
 async function openPostgres(url: string): Promise<OpenedDriver> {
@@ -130,22 +93,8 @@ async function openPostgres(url: string): Promise<OpenedDriver> {
   return {
     kind: "postgres",
     adapter: new PrismaPg(pool),
-    direct: {
-      async exec(sql) {
-        await pool.query(sql);
-      },
-      async query<Row>(sql: string, params: unknown[] = []) {
-        return (await pool.query(sql, params)).rows as Row[];
-      },
-    },
-    sql: {
-      async exec(sql) {
-        await client.query(sql);
-      },
-      async query<Row>(sql: string, params: unknown[] = []) {
-        return (await client.query(sql, params)).rows as Row[];
-      },
-    },
+    direct: postgresRunner(pool),
+    sql: postgresRunner(client),
     close: async () => {
       if (!released) {
         released = true;

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { acquireDataDirLock } from "../../src/db/data-dir-lock";
+import { acquireDataDirLock } from "../../src/runtime/data-dir-lock";
 import { baseEnv, deadPid, killAll, makeTempDir, parseJson, removeDir, runCli, runProcess, runServerToExit, startServer } from "./helpers/processes";
 
 // Each CLI call is a process start; on a busy two-core machine several add up to minutes.

@@ -9,7 +9,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { startControlServer, type ControlServer } from "../../src/cli/control-server";
-import { acquireDataDirLock, type DataDirLock } from "../../src/db/data-dir-lock";
+import { acquireDataDirLock, type DataDirLock } from "../../src/runtime/data-dir-lock";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { baseEnv, killAll, makeTempDir, parseJson, removeDir, runCli } from "./helpers/processes";
 

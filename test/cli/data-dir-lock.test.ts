@@ -6,9 +6,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { acquireDataDirLock, DataDirLockedError, findLiveHolder, lockFilePath } from "../../src/db/data-dir-lock";
+import { acquireDataDirLock, DataDirLockedError, findLiveHolder, lockFilePath } from "../../src/runtime/data-dir-lock";
 import { projectRoot } from "../../src/project-root";
-import { deadPid, killAll, makeTempDir, removeDir } from "./helpers/processes";
+import { serverArgs } from "../../tools/start-command";
+import { baseEnv, deadPid, killAll, makeTempDir, removeDir, startServer } from "./helpers/processes";
 
 let tmp: string;
 let counter = 0;
@@ -108,9 +109,53 @@ test("a lock file that is not ours is reported with a sentence, not parsed as a 
   await expect(acquireDataDirLock(dataDir)).rejects.toThrow(/is not a gitlab-scim-bridge lock file; remove it if no bridge process uses this directory/);
 });
 
+/** The state letter of /proc/PID/stat ("Z" for a zombie), null once the pid is gone. */
+function processState(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return null;
+  }
+}
+
+async function until(condition: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test("issue 9 item 5: a server started right after the previous one was killed with -9 starts, although the dead owner is still a zombie (Linux)", async () => {
+  if (process.platform !== "linux") return;
+  const dataDir = dir();
+  const env = baseEnv({ DATA_DIR: dataDir });
+  // The first server runs under a parent that never reaps it (sh exec-s into sleep), so after kill -9
+  // its pid stays a zombie: kill(pid, 0) still succeeds, as it does until a supervisor calls wait().
+  const parent = spawn("sh", ["-c", '"$@" & echo "pid $!"; exec sleep 600', "sh", process.execPath, ...serverArgs()], { env, stdio: ["ignore", "pipe", "inherit"] });
+  children.add(parent);
+  let out = "";
+  parent.stdout!.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+  await until(() => out.includes('"gitlab-scim-bridge listening"'), "the first server's start", 120_000);
+  const pid = Number(/^pid (\d+)$/m.exec(out)![1]);
+  expect(JSON.parse(fs.readFileSync(lockFilePath(dataDir), "utf8")).pid).toBe(pid);
+  process.kill(pid, "SIGKILL");
+  await until(() => processState(pid) === "Z", "the killed server becoming a zombie");
+
+  const second = await startServer(env);
+  try {
+    expect(processState(pid)).toBe("Z");
+    expect(JSON.parse(fs.readFileSync(lockFilePath(dataDir), "utf8")).pid).toBe(second.pid);
+  } finally {
+    expect(await second.stop()).toBe(0);
+    parent.kill("SIGKILL");
+  }
+});
+
 /** A contender process: loads the lock module, says "ready", waits for "go", tries once, reports. */
 function contender(dataDir: string): { child: ChildProcess; ready: Promise<void>; outcome: Promise<string> } {
-  const modulePath = path.join(projectRoot(), "dist", "src", "db", "data-dir-lock.js");
+  const modulePath = path.join(projectRoot(), "dist", "src", "runtime", "data-dir-lock.js");
   const script = `
     const { acquireDataDirLock } = require(${JSON.stringify(modulePath)});
     let lock;

@@ -1,6 +1,6 @@
 /**
  * The driver-direct runner the SCIM hot paths use (Database.direct): on PGlite named prepared
- * statements (src/db/pglite-prepared.ts), on PostgreSQL the pool Prisma shares. Same results on both.
+ * statements (src/db/pglite/prepared-runner.ts), on PostgreSQL the pool Prisma shares. Same results on both.
  */
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 

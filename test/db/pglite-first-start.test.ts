@@ -1,5 +1,5 @@
 /**
- * The first start of a fresh DATA_DIR (src/db/pglite-first-start.ts): the server has PGlite's initdb
+ * The first start of a fresh DATA_DIR (src/db/pglite/first-start.ts): the server has PGlite's initdb
  * and the migrations run by a short-lived child process, then opens the database itself, so the
  * ~700 MB that initdb leaves in a process's WebAssembly memory do not stay with the server.
  *
@@ -14,8 +14,8 @@ import pino from "pino";
 import { loadConfig } from "../../src/config";
 import { createConnection } from "../../src/connections/connections";
 import { readMigrations } from "../../src/db/migrator";
-import { pgliteDatabaseExists } from "../../src/db/pglite-first-start";
-import { lockFilePath } from "../../src/db/data-dir-lock";
+import { pgliteDatabaseExists } from "../../src/db/pglite/first-start";
+import { lockFilePath } from "../../src/runtime/data-dir-lock";
 import { startBridge, type RunningBridge } from "../../src/main";
 import { startBridgeProcess, type BridgeProcess } from "../observability/bridge-process";
 

@@ -3,7 +3,7 @@
  * autovacuum): at start, and for any table changed by more than 50 rows + 10% since its last ANALYZE.
  */
 import pino from "pino";
-import { startPGliteMaintenance } from "../../src/db/pglite-maintenance";
+import { startPGliteMaintenance } from "../../src/db/pglite/maintenance";
 import { createTestDatabase, testServerUrl, type TestDatabase } from "../helpers/database";
 
 // PostgreSQL runs its own autovacuum, which may analyze first and make this check racy: PGlite only.
@@ -28,7 +28,7 @@ async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolea
 }
 
 pgliteOnly("(PGlite only) a table changed beyond autovacuum's analyze threshold is analyzed; a quiet one is not", async () => {
-  const maintenance = startPGliteMaintenance(testDb.db, pino({ level: "silent" }), 3_600_000);
+  const maintenance = startPGliteMaintenance(testDb.db, pino({ level: "silent" }), { checkIntervalMs: 3_600_000 });
   try {
     const connection = await testDb.db.prisma.connection.create({ data: { name: "stats", idp: "generic" } });
     await testDb.db.prisma.auditEvent.createMany({ data: Array.from({ length: 500 }, (_, i) => ({ connectionId: connection.id, actor: "test", action: `bulk.${i}` })) });
@@ -37,6 +37,25 @@ pgliteOnly("(PGlite only) a table changed beyond autovacuum's analyze threshold 
     expect(analyzed).toContain("AuditEvent");
     expect(analyzed).not.toContain("ScimGroupMember");
     expect(await reltuples("AuditEvent")).toBeGreaterThanOrEqual(500);
+  } finally {
+    await maintenance.stop();
+  }
+});
+
+const redoLsn = async () => (await testDb.db.sql.query<{ redo: string }>(`SELECT redo_lsn::text AS redo FROM pg_control_checkpoint()`))[0].redo;
+
+pgliteOnly("(PGlite only) CHECKPOINT once the WAL since the last one reaches the threshold (PGlite has no checkpointer)", async () => {
+  const maintenance = startPGliteMaintenance(testDb.db, pino({ level: "silent" }), { checkIntervalMs: 3_600_000, checkpointWalBytes: 256 * 1024, checkpointMaxAgeMs: 3_600_000 });
+  try {
+    await maintenance.check(); // after the ANALYZE at start, which writes WAL too
+    await testDb.db.sql.exec("CHECKPOINT");
+    const quiet = await redoLsn();
+    expect(await maintenance.checkpointIfDue()).toBe(false);
+    expect(await redoLsn()).toBe(quiet);
+    const connection = await testDb.db.prisma.connection.create({ data: { name: "wal", idp: "generic" } });
+    await testDb.db.prisma.auditEvent.createMany({ data: Array.from({ length: 3000 }, (_, i) => ({ connectionId: connection.id, actor: "test", action: `wal.${i}` })) });
+    expect(await maintenance.checkpointIfDue()).toBe(true);
+    expect(await redoLsn()).not.toBe(quiet);
   } finally {
     await maintenance.stop();
   }

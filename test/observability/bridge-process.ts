@@ -39,9 +39,11 @@ export interface BridgeProcess {
   kill(): Promise<void>;
 }
 
-export async function startBridgeProcess(env: Record<string, string>, timeoutMs = 45_000): Promise<BridgeProcess> {
+/** `wrapper`: a command that runs the server, e.g. ["strace", "-f", "-o", file] (its own output aside). */
+export async function startBridgeProcess(env: Record<string, string>, timeoutMs = 45_000, wrapper: string[] = []): Promise<BridgeProcess> {
   requireBuilt();
-  const child = spawn(process.execPath, SERVER_ARGS, { cwd: ROOT, env: childEnv({ PORT: "0", HOST: "127.0.0.1", ...env }), stdio: ["ignore", "pipe", "pipe"] });
+  const [command, ...args] = [...wrapper, process.execPath, ...SERVER_ARGS];
+  const child = spawn(command, args, { cwd: ROOT, env: childEnv({ PORT: "0", HOST: "127.0.0.1", ...env }), stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let stderr = "";
   const waiters = new Set<() => void>();

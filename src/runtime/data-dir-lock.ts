@@ -11,7 +11,9 @@
  *   guard (another link-created file) and only if the record is still the one judged stale, so a
  *   starter never deletes a lock that another starter has just taken.
  * - Releasing removes the file only if it still holds our own record.
- * - Liveness: on this host, the owner's pid (and, on Linux, its start time, against recycled pids).
+ * - Liveness: on this host, the owner's pid (and, on Linux, its start time, against recycled pids, and
+ *   its state: a process killed with -9 whose parent has not reaped it yet is a zombie, which
+ *   kill(pid, 0) still finds, but it owns nothing any more).
  *   A record from another host (a volume reused by a recreated container gets a new hostname) cannot
  *   be checked by pid, so the owner touches the file as a heartbeat and a foreign record whose
  *   heartbeat stopped long ago is stale.
@@ -177,7 +179,13 @@ function isHolderAlive(holder: LockHolder, lockPath: string): boolean {
     if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
     // EPERM: the process exists but belongs to another user.
   }
-  return !pidWasRecycled(holder);
+  return !hasExited(holder.pid) && !pidWasRecycled(holder);
+}
+
+/** Linux only: the pid is a zombie ('Z') or dying ('X'): it exited, its parent has not reaped it yet. */
+function hasExited(pid: number): boolean {
+  const state = linuxProcessStat(pid)?.[0];
+  return state === "Z" || state === "X";
 }
 
 /** Linux only: the pid is alive, but its process started well after the lock's owner did. */
@@ -237,11 +245,21 @@ function processStartedAt(): Date {
   return ownStart;
 }
 
-/** Start time of a process from /proc (field 22 of stat, in clock ticks since boot); null elsewhere. */
-function linuxProcessStart(pid: number): Date | null {
+/** The fields of /proc/PID/stat after the command name (state first); null elsewhere or when gone. */
+function linuxProcessStat(pid: number): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** Start time of a process from /proc (field 22 of stat, in clock ticks since boot); null elsewhere. */
+function linuxProcessStart(pid: number): Date | null {
+  const fields = linuxProcessStat(pid);
+  if (!fields) return null;
+  try {
     const ticks = Number(fields[19]);
     const bootLine = fs.readFileSync("/proc/stat", "utf8").split("\n").find((line) => line.startsWith("btime "));
     if (!bootLine || !Number.isFinite(ticks)) return null;

@@ -4,18 +4,20 @@
  * planning alone cost more than executing (EXPLAIN ANALYZE: ~1.1 ms planning, ~0.5 ms execution for
  * a user read). Here each distinct SQL text is parsed once per process (Parse + Describe), and every
  * later call is one Bind/Describe/Execute/Sync round trip, with PostgreSQL's plan cache doing the rest
- * (generic plans: see plan_cache_mode in database.ts).
+ * (generic plans: see plan_cache_mode in open.ts).
  *
  * The statement texts are the code's own constants plus a bounded set of shapes (a CTE present or
  * absent), so the cache stays small; it is capped anyway, oldest statements closed first.
  *
  * Locking is PGlite's: the transaction mutex (no Prisma transaction is open meanwhile, as with
  * PGlite's `query`), then the query mutex; results are read by pg-wire.ts with the client's
- * own type parsers.
+ * own type parsers. Like the client's own calls, a statement resolves only after settling the WAL
+ * (durable-pglite.ts), once the mutexes are released.
  */
-import { parse, protocol, type PGlite } from "@electric-sql/pglite";
+import { parse, protocol } from "@electric-sql/pglite";
+import type { SqlRunner } from "../sql-runner";
+import type { DurablePGlite } from "./durable-pglite";
 import { rowsOfReply, runStatementMessage } from "./pg-wire";
-import type { SqlRunner } from "./sql-runner";
 
 const { serialize } = protocol;
 const MAX_STATEMENTS = 200;
@@ -40,7 +42,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** Statement names are unique in the process, so two runners on one connection never collide. */
 let counter = 0;
 
-export function preparedStatementRunner(client: PGlite): SqlRunner {
+export function preparedStatementRunner(client: DurablePGlite): SqlRunner {
   const statements = new Map<string, Prepared>();
 
   async function prepare(sql: string): Promise<Prepared> {
@@ -86,7 +88,11 @@ export function preparedStatementRunner(client: PGlite): SqlRunner {
     },
     async query<Row>(sql: string, params: unknown[] = []) {
       if (!client.ready) await client.waitReady;
-      return client._runExclusiveTransaction(() => client._runExclusiveQuery(() => run<Row>(sql, params)));
+      try {
+        return await client._runExclusiveTransaction(() => client._runExclusiveQuery(() => run<Row>(sql, params)));
+      } finally {
+        await client.settle();
+      }
     },
   };
 }

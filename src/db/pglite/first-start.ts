@@ -10,15 +10,22 @@
  * into place once the child has succeeded, so an interrupted first start never leaves a half-created
  * database behind: the next start simply creates it again.
  *
- * The caller must own DATA_DIR (src/db/data-dir-lock.ts) before calling createPGliteDatabase; the child
+ * With durability "fsync" the child's database is durable as it closes (PostgreSQL's shutdown
+ * checkpoint, real fsyncs: node-fs.ts); initdb's files are synced here before the rename, and the
+ * rename itself after it, so a crash never leaves a half-written database under the final name.
+ *
+ * The caller must own DATA_DIR (src/runtime/data-dir-lock.ts) before calling createPGliteDatabase; the child
  * works under that lock and never takes it. Run as a script (by createPGliteDatabase only):
- *   node pglite-first-start.js <stagingDir> [sharedBuffers]
+ *   node first-start.js <stagingDir> <durability> [sharedBuffers]
  * It prints {"appliedMigrations": [...]} on stdout and exits 0, or prints the error on stderr and exits 1.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { openDatabase } from "./database";
+import { restrictNewFiles } from "../../runtime/private-files";
+import { openDatabase } from "../database";
+import type { PGliteDurability } from "./open";
+import { syncPath, syncTree } from "./sync-tree";
 
 /** Whether `pgliteDir` already holds a database (PGlite runs initdb exactly when PG_VERSION is missing). */
 export function pgliteDatabaseExists(pgliteDir: string): boolean {
@@ -34,7 +41,10 @@ const STAGING_PREFIX = ".creating-";
  * migrations the child applied. `pgliteDir` must not hold a database yet; an empty directory is fine
  * (it is replaced), a non-empty one is refused rather than overwritten.
  */
-export async function createPGliteDatabase(pgliteDir: string, options: { sharedBuffers?: string } = {}): Promise<{ appliedMigrations: string[] }> {
+export async function createPGliteDatabase(
+  pgliteDir: string,
+  options: { sharedBuffers?: string; durability: PGliteDurability },
+): Promise<{ appliedMigrations: string[] }> {
   const target = path.resolve(pgliteDir);
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
@@ -48,11 +58,13 @@ export async function createPGliteDatabase(pgliteDir: string, options: { sharedB
   }
   const staging = path.join(parent, `${stagingPrefix}${process.pid}`);
   try {
-    const result = await runChild(staging, options.sharedBuffers);
+    const result = await runChild(staging, options.durability, options.sharedBuffers);
     if (!pgliteDatabaseExists(staging)) throw new PGliteFirstStartError(`the first-start process exited 0 but ${staging} holds no database`);
+    if (options.durability === "fsync") syncTree(staging);
     // rename(2) replaces an empty directory; a non-empty one was refused above.
     if (fs.existsSync(target)) fs.rmdirSync(target);
     fs.renameSync(staging, target);
+    if (options.durability === "fsync") syncPath(parent);
     return result;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -65,10 +77,10 @@ function childCommand(): string[] {
   return [__filename];
 }
 
-function runChild(staging: string, sharedBuffers: string | undefined): Promise<{ appliedMigrations: string[] }> {
+function runChild(staging: string, durability: PGliteDurability, sharedBuffers: string | undefined): Promise<{ appliedMigrations: string[] }> {
   return new Promise((resolve, reject) => {
     // The IPC channel is only there so that the child notices when this process dies (see below).
-    const child = spawn(process.execPath, [...childCommand(), staging, ...(sharedBuffers ? [sharedBuffers] : [])], {
+    const child = spawn(process.execPath, [...childCommand(), staging, durability, ...(sharedBuffers ? [sharedBuffers] : [])], {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     let stdout = "";
@@ -93,22 +105,23 @@ function runChild(staging: string, sharedBuffers: string | undefined): Promise<{
   });
 }
 
-async function childMain(staging: string, sharedBuffers: string | undefined): Promise<void> {
+async function childMain(staging: string, durability: PGliteDurability, sharedBuffers: string | undefined): Promise<void> {
   // The parent died (killed during start-up): stop rather than work on unattended.
   process.on("disconnect", () => process.exit(1));
-  const db = await openDatabase({ pgliteDir: staging, pgliteSharedBuffers: sharedBuffers });
+  const db = await openDatabase({ pgliteDir: staging, pgliteSharedBuffers: sharedBuffers, pgliteDurability: durability });
   const appliedMigrations = db.appliedMigrations;
   await db.close();
   await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify({ appliedMigrations })}\n`, () => resolve()));
 }
 
 if (require.main === module) {
-  const [staging, sharedBuffers] = process.argv.slice(2);
-  if (!staging) {
-    process.stderr.write("usage: pglite-first-start <stagingDir> [sharedBuffers]\n");
+  restrictNewFiles();
+  const [staging, durability, sharedBuffers] = process.argv.slice(2);
+  if (!staging || (durability !== "fsync" && durability !== "off")) {
+    process.stderr.write("usage: first-start <stagingDir> fsync|off [sharedBuffers]\n");
     process.exit(2);
   }
-  childMain(staging, sharedBuffers).then(
+  childMain(staging, durability, sharedBuffers).then(
     () => process.exit(0),
     (error: unknown) => {
       // The message is what the parent reports to the operator; the stack would be about this script.
