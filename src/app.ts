@@ -30,7 +30,8 @@ function scimDeps({ config, db, wrapStores }: AppDeps): ScimDeps {
 export function createApp(deps: AppDeps): Application {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  // X-Forwarded-* count only from the peers TRUST_PROXY names (by default, from none).
+  app.set("trust proxy", deps.config.trustProxy);
   installRequestLogging(app, deps.logger);
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(deps.db));

@@ -3,6 +3,7 @@
  * A bad value stops the process with a sentence naming the variable and the rule.
  * Every variable is documented in .env.example.
  */
+import net from "node:net";
 import path from "node:path";
 
 export interface Config {
@@ -33,6 +34,19 @@ export interface Config {
   readonly scimDefaultPageSize: number;
   /** How long SIGTERM waits for in-flight requests before closing connections, ms. */
   readonly shutdownGraceMs: number;
+  /** A client must have sent all request headers within this many ms of starting a request. */
+  readonly httpHeadersTimeoutMs: number;
+  /** A client must have sent the whole request (headers and body) within this many ms. */
+  readonly httpRequestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this many ms. */
+  readonly httpKeepAliveTimeoutMs: number;
+  /** Open connections beyond this many are refused (closed on accept). */
+  readonly httpMaxConnections: number;
+  /**
+   * Express's `trust proxy`: which peers' X-Forwarded-Proto (and X-Forwarded-For) count. false: none,
+   * a number: that many hops, a list: those addresses, subnets or the names loopback/linklocal/uniquelocal.
+   */
+  readonly trustProxy: false | number | readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +96,28 @@ function readMemorySize(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+const PROXY_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/** Proxy addresses the way Express's `trust proxy` takes them, refused here rather than at first request. */
+function readTrustProxy(env: Env, name: string): Config["trustProxy"] {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 32) throw new ConfigError(`${name} as a hop count must be between 1 and 32, got ${hops}`);
+    return hops;
+  }
+  const entries = raw.split(",").map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split("/");
+    const family = net.isIP(address);
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (PROXY_NAMES.includes(entry) || (family !== 0 && prefixOk && extra === undefined)) continue;
+    throw new ConfigError(`${name} must be a hop count, or a comma-separated list of IP addresses, subnets (10.0.0.0/8) or ${PROXY_NAMES.join("/")}; "${entry}" is none of these`);
+  }
+  return Object.freeze(entries);
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -93,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("GITLAB_OAUTH_CLIENT_ID and GITLAB_OAUTH_CLIENT_SECRET must be set together");
   }
   const scimMaxPageSize = readInt(env, "SCIM_MAX_PAGE_SIZE", 1000, 1, 100_000);
+  // Node refuses a headers timeout longer than the request timeout: the latter's range starts here.
+  const httpHeadersTimeoutMs = readInt(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000);
   const config: Config = {
     port: readInt(env, "PORT", 8080, 0, 65535),
     host: env.HOST || "0.0.0.0",
@@ -112,6 +150,11 @@ export function loadConfig(env: Env = process.env): Config {
     scimMaxPageSize,
     scimDefaultPageSize: readInt(env, "SCIM_DEFAULT_PAGE_SIZE", Math.min(100, scimMaxPageSize), 1, scimMaxPageSize),
     shutdownGraceMs: readInt(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    httpHeadersTimeoutMs,
+    httpRequestTimeoutMs: readInt(env, "HTTP_REQUEST_TIMEOUT_MS", Math.max(15_000, httpHeadersTimeoutMs), httpHeadersTimeoutMs, 600_000),
+    httpKeepAliveTimeoutMs: readInt(env, "HTTP_KEEP_ALIVE_TIMEOUT_MS", 5_000, 100, 600_000),
+    httpMaxConnections: readInt(env, "HTTP_MAX_CONNECTIONS", 1000, 1, 1_000_000),
+    trustProxy: readTrustProxy(env, "TRUST_PROXY"),
   };
   if (config.gitlabUrl && !config.gitlabToken) throw new ConfigError("GITLAB_TOKEN is required when GITLAB_URL is set");
   return Object.freeze(config);

@@ -17,6 +17,7 @@ import { startPGliteMaintenance, type Maintenance } from "./db/pglite/maintenanc
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from "./runtime/data-dir-lock";
 import { makePrivate, restrictNewFiles } from "./runtime/private-files";
 import { startControlServer, type ControlServer } from "./cli/control-server";
+import { createHttpServer } from "./http-server";
 import { createLogger, type Logger } from "./observability/logger";
 import { startBundledGitLab, type GitLabTarget } from "./gitlab/target";
 
@@ -61,7 +62,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });
     gitlab = config.gitlabUrl ? { url: config.gitlabUrl, token: config.gitlabToken!, emulated: false, close: async () => undefined } : await startBundledGitLab(logger);
     const app = createApp({ config, db, logger });
-    const server = await listen(app, config);
+    const server = await listen(app, config, logger);
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
@@ -84,9 +85,14 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   }
 }
 
-function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
+function listen(app: ReturnType<typeof createApp>, config: Config, logger: Logger): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    const server = createHttpServer(app, config, logger);
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
     trackInFlight(server);
   });
 }

@@ -1,6 +1,9 @@
 /**
- * Structured JSON logs (pino). Every request gets an id (taken from a sane incoming X-Request-Id or
- * generated), echoed in the X-Request-Id response header and bound to every log line of that request.
+ * Structured JSON logs (pino). Every request gets the server's own random id, returned in the
+ * X-Request-Id response header, bound to every log line of that request and recorded as the audit
+ * request id: a client cannot choose it, so it cannot collide with or impersonate another request's.
+ * A client's own X-Request-Id (a proxy's or the IdP's trace id) is logged beside it as
+ * `clientRequestId`, cut to 128 characters of a safe alphabet.
  * Authorization headers, cookies and token-bearing query parameters are redacted: a token never reaches a log.
  */
 import crypto from "node:crypto";
@@ -23,11 +26,14 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   return destination ? pino(options, destination) : pino(options);
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const CLIENT_REQUEST_ID_MAX = 128;
+const OUTSIDE_ID_ALPHABET = /[^A-Za-z0-9._:\/=+-]/g;
 
-function requestIdOf(req: IncomingMessage): string {
+/** The client's X-Request-Id as it may appear in a log line, or undefined when it sent none. */
+function clientRequestIdOf(req: IncomingMessage): string | undefined {
   const incoming = req.headers["x-request-id"];
-  return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  if (typeof incoming !== "string" || incoming === "") return undefined;
+  return incoming.slice(0, CLIENT_REQUEST_ID_MAX).replace(OUTSIDE_ID_ALPHABET, "_");
 }
 
 /** Drops query strings from logged URLs: some clients put tokens there. */
@@ -49,11 +55,11 @@ export function installRequestLogging(app: Express, logger: Logger): void {
     configurable: true,
     enumerable: false,
     get(this: IncomingMessage & { [CHILD_LOGGER]?: Logger }) {
-      return (this[CHILD_LOGGER] ??= logger.child({ requestId: this.id }));
+      return (this[CHILD_LOGGER] ??= logger.child({ requestId: this.id, clientRequestId: clientRequestIdOf(this) }));
     },
   });
   app.use((req, res, next) => {
-    const requestId = requestIdOf(req);
+    const requestId = crypto.randomUUID();
     res.setHeader("X-Request-Id", requestId);
     req.id = requestId;
     const started = performance.now();
@@ -61,6 +67,7 @@ export function installRequestLogging(app: Express, logger: Logger): void {
     res.once("close", () => {
       const line = {
         requestId,
+        clientRequestId: clientRequestIdOf(req),
         // originalUrl: a router mounted on a path has cut its prefix from req.url while it handles the request.
         req: { method: req.method, url: safeUrl(req.originalUrl ?? req.url), remoteAddress: req.socket.remoteAddress },
         res: { statusCode: res.statusCode },
@@ -76,9 +83,9 @@ export function installRequestLogging(app: Express, logger: Logger): void {
 
 declare module "http" {
   interface IncomingMessage {
-    /** The request id (X-Request-Id), set by httpLogger. */
+    /** The server's id of this request (sent as X-Request-Id), set by installRequestLogging. */
     id?: string;
-    /** This request's child logger (bound to its request id), set by httpLogger. */
+    /** This request's child logger (bound to its request id), set by installRequestLogging. */
     log?: Logger;
   }
 }

@@ -1,23 +1,34 @@
 /**
- * SCIM authentication: `Authorization: Bearer <token>` through passport-http-bearer. A missing or bad
- * token is a 401 SCIM error with WWW-Authenticate (RFC 6750 §3); a database failure is a 500, never a
- * 401 (a false 401 makes Entra quarantine the whole provisioning job).
+ * SCIM authentication: `Authorization: Bearer <token>` through passport-http-bearer, from that header
+ * only. The strategy also reads `access_token` from the query and the body by default; RFC 6750 §2.2
+ * and §2.3 advise against both (query strings are logged by proxies, and reading a body before knowing
+ * who sent it lets anyone make us parse a megabyte), so the router runs this before the body parser and
+ * the strategy sees the header alone. A missing or bad token is a 401 SCIM error with WWW-Authenticate
+ * (RFC 6750 §3); a database failure is a 500, never a 401 (a false 401 makes Entra quarantine the
+ * whole provisioning job).
  */
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { Passport } from "passport";
-import { Strategy as BearerStrategy } from "passport-http-bearer";
+import { Strategy as BearerStrategy, type VerifyFunction } from "passport-http-bearer";
 import type { TokenVerifier } from "../connections/token-verifier";
 import { ScimError } from "./errors";
 import type { ScimPrincipal } from "./principal";
 
 const REALM = 'Bearer realm="SCIM"';
 
+/** passport-http-bearer shown a request that has the Authorization header and nothing else. */
+class HeaderBearerStrategy extends BearerStrategy<VerifyFunction> {
+  override authenticate(req: Request, options?: object): void {
+    super.authenticate({ headers: { authorization: req.headers.authorization } } as Request, options);
+  }
+}
+
 export function scimAuthenticate(tokens: TokenVerifier): RequestHandler {
   // A private passport instance: admin sign-in registers its own strategies elsewhere.
   const passport = new Passport();
   passport.use(
     "scim-bearer",
-    new BearerStrategy((token, done) => {
+    new HeaderBearerStrategy((token, done) => {
       tokens.verify(token, new Date()).then((found) => {
         if (!found) return done(null, false);
         const principal: ScimPrincipal = {

@@ -52,18 +52,19 @@ export function writeScimError(res: Response, error: ScimError): void {
   res.send(JSON.stringify(body));
 }
 
-/** Body-parser and similar errors carry `status`/`type`; translate those we expect by their code. */
-function fromHttpError(error: unknown): ScimError | undefined {
-  const e = error as { type?: string; status?: number; limit?: number };
-  if (e?.type === "entity.too.large") return new ScimError(413, undefined, `Request body exceeds the limit of ${e.limit} bytes`);
-  if (e?.type === "entity.parse.failed") return invalidSyntax("Request body is not valid JSON");
-  if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") return invalidSyntax("Unsupported request body encoding");
-  if (e?.type === "request.aborted") return new ScimError(400, undefined, "Request aborted by the client");
+/**
+ * Express's router percent-decodes path parameters (`/Users/%E0%A4%A`) and passes the URIError on with
+ * status 400. Body errors are translated where the body is read (http/json-body.ts).
+ */
+function fromRouterError(error: unknown): ScimError | undefined {
+  if (error instanceof URIError && (error as { status?: unknown }).status === 400) {
+    return new ScimError(400, undefined, "The request path is not valid percent-encoding (RFC 3986 §2.1)");
+  }
   return undefined;
 }
 
 export const scimErrorHandler: ErrorRequestHandler = (error, req, res, _next) => {
-  const known = error instanceof ScimError ? error : fromHttpError(error);
+  const known = error instanceof ScimError ? error : fromRouterError(error);
   if (known) {
     if (known.status >= 500) req.log?.error({ err: error }, "SCIM request failed");
     writeScimError(res, known);

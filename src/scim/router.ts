@@ -7,11 +7,12 @@
  * ETags. scimmy is used for what it does well: schema definitions and coercion, PATCH application
  * and schema descriptions for discovery.
  */
-import express, { Router, type ErrorRequestHandler, type RequestHandler } from "express";
+import { Router, type ErrorRequestHandler, type RequestHandler } from "express";
 import { scimAuthenticate } from "./auth";
 import { discoveryRoutes } from "./discovery/discovery-routes";
 import { notFound, scimErrorHandler } from "./errors";
 import { mountGroupRoutes } from "./groups/group-routes";
+import { readJsonBody } from "./http/json-body";
 import { requireScimMediaType } from "./http/media-type";
 import { translateProvisioningError } from "./provisioning-errors";
 import { rootSearch } from "./root-search";
@@ -25,12 +26,10 @@ const translateStoreErrors: ErrorRequestHandler = (error, _req, _res, next) => n
 
 export function createScimRouter(deps: ScimDeps): Router {
   const router = Router();
-  router.use(requireScimMediaType);
-  // The media type was checked above; a body without Content-Type is read as JSON too. GET and HEAD
-  // carry none in SCIM: the IdP's most frequent call skips the parser.
-  const parseJson = express.json({ limit: deps.config.scimMaxBodyBytes, type: () => true });
-  router.use((req, res, next) => (req.method === "GET" || req.method === "HEAD" ? next() : parseJson(req, res, next)));
+  // Who is asking comes first: nothing of an unauthenticated request's body is read or parsed.
   router.use(scimAuthenticate(deps.tokens));
+  router.use(requireScimMediaType);
+  router.use(readJsonBody(deps.config.scimMaxBodyBytes));
   mountUserRoutes(router, deps);
   mountGroupRoutes(router, deps);
   // After the resources: IdP traffic is /Users and /Groups, and need not pass these routes first.

@@ -1,12 +1,12 @@
 /**
  * The bridge's HTTP app in-process on port 0 over a fresh test database, with one IdP connection and
- * its bearer token ready. Real HTTP, real database; nothing mocked.
+ * its bearer token ready. Real HTTP (the server npm start makes, with its limits), real database; nothing mocked.
  */
-import type { Server } from "node:http";
 import { createApp, type AppDeps } from "../../src/app";
 import { loadConfig, type Config } from "../../src/config";
 import { createConnection } from "../../src/connections/connections";
 import type { Database } from "../../src/db/database";
+import { createHttpServer } from "../../src/http-server";
 import { createLogger } from "../../src/observability/logger";
 import { createTestDatabase } from "./database";
 
@@ -27,9 +27,8 @@ export async function startTestBridge(options: { env?: Record<string, string>; i
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...options.env });
   const logger = createLogger(config.logLevel);
   const app = createApp({ config, db: testDb.db, logger, wrapStores: options.wrapStores });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
+  const server = createHttpServer(app, config, logger);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const addConnection = async (name: string, idp = "generic") => {

@@ -3,11 +3,11 @@
  * destination: /healthz and /readyz, X-Request-Id on every response, request ids on log lines, and no
  * bearer token in any log line (issue 2 §8).
  */
-import type { Server } from "node:http";
 import net from "node:net";
 import { createApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { createConnection } from "../../src/connections/connections";
+import { createHttpServer } from "../../src/http-server";
 import { createLogger } from "../../src/observability/logger";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { captureLogs, type CapturedLogs } from "./capture-logs";
@@ -25,10 +25,9 @@ async function startApp(): Promise<Running> {
   const testDb = await createTestDatabase();
   const logs = captureLogs();
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "debug" });
-  const app = createApp({ config, db: testDb.db, logger: createLogger(config.logLevel, logs) });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
+  const logger = createLogger(config.logLevel, logs);
+  const server = createHttpServer(createApp({ config, db: testDb.db, logger }), config, logger);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   let closed = false;
@@ -53,6 +52,17 @@ async function startApp(): Promise<Running> {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 let app: Running;
+
+/** The "request completed" line of a request id, waited for with a deadline (it is written on close). */
+async function completionLine(requestId: string | null): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const line = app.logs.records().find((r) => r.requestId === requestId && r.msg === "request completed");
+    if (line) return line;
+    if (Date.now() > deadline) throw new Error(`no completion line for request ${requestId} within 5 s`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 beforeAll(async () => {
   app = await startApp();
@@ -108,45 +118,68 @@ describe("X-Request-Id", () => {
     expect(new Set(ids).size).toBe(3);
   });
 
-  it("echoes a sane incoming id (a proxy's or the IdP's)", async () => {
-    const id = "entra-3f2a:job.17_retry-2";
-    const res = await fetch(`${app.url}/healthz`, { headers: { "X-Request-Id": id } });
-    expect(res.headers.get("x-request-id")).toBe(id);
+  it("is the server's own even when the client sends one (issue 9: a client cannot choose the audit request id)", async () => {
+    const res = await fetch(`${app.url}/healthz`, { headers: { "X-Request-Id": "entra-3f2a:job.17_retry-2" } });
+    expect(res.headers.get("x-request-id")).toMatch(UUID);
   });
 
   it.each([
-    ["spaces and markup", "abc <script>alert(1)</script>"],
-    ["a log-forging attempt", "abc\" level=60 msg=\"forged"],
-    ["an overlong value", "a".repeat(129)],
-    ["an empty value", ""],
-  ])("replaces an insane incoming id (%s) with a fresh one", async (_name, id) => {
-    const res = await fetch(`${app.url}/healthz`, { headers: { "X-Request-Id": id } });
-    expect(res.headers.get("x-request-id")).toMatch(UUID);
-    expect(app.logs.lines.join("\n")).not.toContain(id || "\u0000");
+    ["a sane id", "entra-3f2a:job.17_retry-2", "entra-3f2a:job.17_retry-2"],
+    ["spaces and markup", "abc <script>alert(1)</script>", "abc__script_alert_1__/script_"],
+    ["a log-forging attempt", 'abc" level=60 msg="forged', "abc__level=60_msg=_forged"],
+    ["an overlong value", "a".repeat(129), "a".repeat(128)],
+  ])("logs a client's X-Request-Id (%s) beside the server's, sanitised and at most 128 characters", async (_name, sent, logged) => {
+    const res = await fetch(`${app.url}/healthz`, { headers: { "X-Request-Id": sent } });
+    const requestId = res.headers.get("x-request-id");
+    const line = await completionLine(requestId);
+    expect(line).toMatchObject({ requestId, clientRequestId: logged });
+    if (sent !== logged) expect(app.logs.lines.join("\n")).not.toContain(sent);
+  });
+
+  it("logs no clientRequestId when the client sends none", async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    expect(await completionLine(res.headers.get("x-request-id"))).not.toHaveProperty("clientRequestId");
+  });
+
+  it("the audit event of a SCIM write carries the server's request id, and its log lines the client's beside it", async () => {
+    const created = await createConnection(app.testDb.db.prisma, { name: "audit-request-id", idp: "generic", actor: "test" });
+    const res = await fetch(`${app.url}/scim/v2/Users`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${created.token.token}`, "Content-Type": "application/scim+json", "X-Request-Id": "idp-chosen-id" },
+      body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "audit.request.id" }),
+    });
+    expect(res.status).toBe(201);
+    const requestId = res.headers.get("x-request-id");
+    expect(requestId).toMatch(UUID);
+    const events = await app.testDb.db.prisma.auditEvent.findMany({ where: { connectionId: created.id, action: { startsWith: "scim." } } });
+    expect(events.map((e) => e.requestId)).toEqual([requestId]);
+    expect(await completionLine(requestId)).toMatchObject({ requestId, clientRequestId: "idp-chosen-id" });
   });
 });
 
 describe("JSON logs", () => {
   it("every line is JSON, and a request's completion line carries its request id", async () => {
-    const res = await fetch(`${app.url}/healthz`, { headers: { "X-Request-Id": "trace-me-123" } });
+    const res = await fetch(`${app.url}/healthz`);
     expect(res.status).toBe(200);
-    const records = app.logs.records();
-    const line = records.find((r) => r.requestId === "trace-me-123");
+    app.logs.records(); // throws if a line is not JSON
+    const line = await completionLine(res.headers.get("x-request-id"));
     expect(line).toMatchObject({ service: "gitlab-scim-bridge", msg: "request completed", res: { statusCode: 200 }, req: { method: "GET", url: "/healthz" } });
   });
 
   it("a client that goes away before the answer leaves a \"request aborted\" line with its request id", async () => {
     // Expect: 100-continue makes Node answer "100 Continue" when it hands the request to the app, so
-    // the client knows the request is in flight; it then sends part of the body and hangs up.
+    // the client knows the request is in flight; it then sends part of the body and hangs up. With a
+    // token: without one, the answer (401) comes before the body is read.
+    const created = await createConnection(app.testDb.db.prisma, { name: "gone-early", idp: "generic", actor: "test" });
     const socket = net.connect(Number(new URL(app.url).port), "127.0.0.1");
     const continued = new Promise<string>((resolve) => socket.once("data", (chunk) => resolve(String(chunk))));
-    socket.write("POST /scim/v2/Users?x=1 HTTP/1.1\r\nHost: x\r\nX-Request-Id: gone-early-1\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
+    socket.write(`POST /scim/v2/Users?x=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${created.token.token}\r\nX-Request-Id: gone-early-1\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n`);
     expect(await continued).toContain("100 Continue");
     socket.end("{");
     socket.destroy();
     const deadline = Date.now() + 5000;
     let line: Record<string, unknown> | undefined;
-    while (!(line = app.logs.records().find((r) => r.requestId === "gone-early-1"))) {
+    while (!(line = app.logs.records().find((r) => r.clientRequestId === "gone-early-1"))) {
       if (Date.now() > deadline) throw new Error("no log line for the aborted request within 5 s");
       await new Promise((resolve) => setImmediate(resolve));
     }

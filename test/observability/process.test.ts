@@ -102,7 +102,7 @@ describe("the server process", () => {
 
     expect(await bridge.exited).toBe(0);
     await bridge.waitForLine((r) => r.msg === "gitlab-scim-bridge stopped", "\"gitlab-scim-bridge stopped\" line");
-    const completed = await bridge.waitForLine((r) => r.requestId === "in-flight-1" && r.msg === "request completed", "the in-flight request's log line");
+    const completed = await bridge.waitForLine((r) => r.clientRequestId === "in-flight-1" && r.msg === "request completed", "the in-flight request's log line");
     expect(completed).toMatchObject({ res: { statusCode: 201 } });
   });
 

@@ -11,6 +11,7 @@
  * timestamps), `not` without parentheses.
  */
 import { invalidFilter } from "../errors";
+import { isSafeString } from "../http/json-safety";
 
 export type CompareOperator = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
 export type FilterLiteral = string | number | boolean | null;
@@ -49,6 +50,8 @@ function tokenize(input: string): Token[] {
       } catch {
         throw invalidFilter(`Invalid string literal in filter at position ${i + 1}`);
       }
+      // An escape can spell what no stored value holds and PostgreSQL refuses as a parameter.
+      if (!isSafeString(text)) throw invalidFilter(`The string literal at position ${i + 1} contains NUL or a lone UTF-16 surrogate`);
       tokens.push({ type: "string", text });
       i = j + 1;
     } else {

@@ -1,11 +1,17 @@
 /**
  * The parameters of a list or search (RFC 7644 §3.4.2, §3.4.3), read from a query string or a
  * SearchRequest body into one shape. Paging is lenient the way RFC 7644 §3.4.2.4 asks: startIndex
- * below 1 is 1, a negative count is 0, a count above the maximum is capped to it.
+ * below 1 is 1, a negative count is 0, a count above the maximum is capped to it. A number that is
+ * not an integer PostgreSQL can take (beyond ±2^31-1, such as `startIndex=1e20`) is 400 invalidValue,
+ * and so is a parameter with NUL or a lone surrogate, which no stored value can match.
  */
 import type { Config } from "../../config";
 import { invalidSyntax, invalidValue } from "../errors";
+import { requireSafeString } from "../http/json-safety";
 import { SEARCH_REQUEST_SCHEMA } from "../schema/scimmy-schemas";
+
+/** PostgreSQL's integer: the largest offset or page size a list can be asked for. */
+const MAX_INTEGER_PARAM = 2 ** 31 - 1;
 
 export interface Projection {
   attributes?: string[];
@@ -26,20 +32,22 @@ function integerParam(value: unknown, name: string): number | undefined {
   if (value === undefined || value === "") return undefined;
   const number = typeof value === "number" ? value : Number(String(value).trim());
   if (!Number.isInteger(number)) throw invalidValue(`${name} must be an integer, got "${String(value)}"`);
+  if (Math.abs(number) > MAX_INTEGER_PARAM) throw invalidValue(`${name} must be between -${MAX_INTEGER_PARAM} and ${MAX_INTEGER_PARAM}, got "${String(value)}"`);
   return number;
 }
 
 function stringParam(value: unknown, name: string): string | undefined {
   if (value === undefined || value === "") return undefined;
   if (typeof value !== "string") throw invalidValue(`${name} must be a string`);
-  return value;
+  return requireSafeString(value, name);
 }
 
 function listParam(value: unknown, name: string): string[] | undefined {
   if (value === undefined || value === "") return undefined;
   const items = Array.isArray(value) ? value : [value];
   if (!items.every((i) => typeof i === "string")) throw invalidValue(`${name} must be a comma-separated list of attribute names`);
-  const names = (items as string[]).flatMap((i) => splitAttributeList(i)).filter(Boolean);
+  const names = (items as string[])
+    .map((i) => requireSafeString(i, name)).flatMap((i) => splitAttributeList(i)).filter(Boolean);
   return names.length ? names : undefined;
 }
 
