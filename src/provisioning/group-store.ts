@@ -18,7 +18,7 @@ import { markDirty } from "../reconcile/mark-dirty";
 import { markSubjectsSql } from "./sql/mark-subjects";
 import { isUuid } from "./uuid";
 import type { GroupFields } from "./group-fields";
-import { membersJsonSql, membersOfGroups } from "./membership-reads";
+import { MEMBERS_OF_G, membersJsonSql } from "./membership-reads";
 import { explainMissedWrite } from "./missed-write";
 import { ProvisioningError } from "./provisioning-error";
 import type { WriteContext } from "./write-context";
@@ -37,16 +37,6 @@ export interface GroupRecord {
 
 type Db = PrismaClient;
 
-/** Rows as records, with their members when asked (one join for all rows). */
-async function withMembers(db: Db, rows: ScimGroup[], load: boolean): Promise<GroupRecord[]> {
-  if (!load) return rows.map((row) => ({ row }));
-  const members = await membersOfGroups(db, rows.map((r) => r.id));
-  return rows.map((row) => ({ row, members: (members.get(row.id) ?? []).map(({ id, userName, displayName }) => ({ id, userName, displayName })) }));
-}
-
-/** Group row `g`'s members as a JSON array. */
-const MEMBERS_OF_G = membersJsonSql(`(SELECT "userId", "createdAt" FROM "ScimGroupMember" WHERE "groupId" = g."id")`);
-
 type GroupRowWithMembers = ScimGroup & { members?: GroupMemberRef[] };
 
 function toRecord({ members, ...row }: GroupRowWithMembers): GroupRecord {
@@ -60,33 +50,6 @@ export async function findGroup(db: Database, connectionId: string, id: string, 
     [id, connectionId],
   );
   return found ? toRecord(found) : null;
-}
-
-export interface GroupQuery {
-  connectionId: string;
-  where: Prisma.ScimGroupWhereInput[];
-  orderBy: Prisma.ScimGroupOrderByWithRelationInput[];
-  skip?: number;
-  take?: number;
-  withMembers: boolean;
-}
-
-function liveWhere(query: Pick<GroupQuery, "connectionId" | "where">): Prisma.ScimGroupWhereInput {
-  return { connectionId: query.connectionId, deletedAt: null, AND: query.where };
-}
-
-export async function listGroups(db: Db, query: GroupQuery): Promise<GroupRecord[]> {
-  const rows = await db.scimGroup.findMany({
-    where: liveWhere(query),
-    orderBy: query.orderBy,
-    skip: query.skip,
-    take: query.take,
-  });
-  return withMembers(db, rows, query.withMembers);
-}
-
-export async function countGroups(db: Db, query: Pick<GroupQuery, "connectionId" | "where">): Promise<number> {
-  return db.scimGroup.count({ where: liveWhere(query) });
 }
 
 /** The ids among `ids` that are not live users of the connection (non-UUIDs never are). */

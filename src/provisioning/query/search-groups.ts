@@ -1,0 +1,31 @@
+/**
+ * The one statement behind every group list and search (GET /Groups, POST /.search, Entra's
+ * `displayName eq "…"` lookup on the displayNameKey index): total and page together, each group's
+ * members as JSON when the response shows them (see search-users.ts for the shape).
+ */
+import type { SqlRunner } from "../../db/sql-runner";
+import { SqlParams } from "../../db/sql-params";
+import type { ScimGroup } from "../../generated/prisma/client";
+import type { GroupMemberRef, GroupRecord } from "../group-store";
+import { MEMBERS_OF_G } from "../membership-reads";
+import { compilePredicate } from "./compile-predicate";
+import { compileSort } from "./compile-sort";
+import { groupStorage } from "./group-storage";
+import { pageStatement, type SearchResult } from "./page-statement";
+import type { SearchQuery } from "./predicate";
+
+type Row = ScimGroup & { members?: GroupMemberRef[] };
+
+export async function searchGroups(db: SqlRunner, connectionId: string, query: SearchQuery, options: { withMembers: boolean }): Promise<SearchResult<GroupRecord>> {
+  const p = new SqlParams();
+  const where = `g."connectionId" = ${p.uuid(connectionId)} AND g."deletedAt" IS NULL${query.where ? ` AND ${compilePredicate(query.where, groupStorage, p)}` : ""}`;
+  const statement = pageStatement(p, {
+    table: `"ScimGroup" g`,
+    where,
+    select: `g.*${options.withMembers ? `, ${MEMBERS_OF_G}` : ""}`,
+    orderBy: compileSort(query.sort, groupStorage, p),
+    query,
+  });
+  const { totalResults, rows } = await statement.run<Row>(db);
+  return { totalResults, records: rows.map(({ members, ...row }) => (members === undefined ? { row } : { row, members })) };
+}
