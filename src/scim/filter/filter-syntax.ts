@@ -28,12 +28,12 @@ const COMPARE_OPERATORS = new Set<string>(["eq", "ne", "co", "sw", "ew", "gt", "
 
 /**
  * The documented limits (README "Filters"): at most MAX_FILTER_TERMS attribute expressions
- * (`userName eq "x"`, `title pr`), nested at most MAX_FILTER_DEPTH deep (each `not`, `(…)` and
- * `[…]` is one level), in at most MAX_FILTER_LENGTH characters. Beyond them: 400 invalidFilter
+ * (`userName eq "x"`, `title pr`), nested at most MAX_FILTER_DEPTH deep (each `not`, `not (…)`, `(…)`
+ * and `[…]` is one level), in at most MAX_FILTER_LENGTH characters. Beyond them: 400 invalidFilter
  * naming the limit. The depth limit also bounds every recursion over the tree, here and in the store.
  */
 export const MAX_FILTER_TERMS = 1000;
-export const MAX_FILTER_DEPTH = 64;
+export const MAX_FILTER_DEPTH = 256;
 export const MAX_FILTER_LENGTH = 100_000;
 
 type Token = { type: "word"; text: string } | { type: "string"; text: string } | { type: "(" | ")" | "[" | "]"; text: string };
@@ -126,7 +126,13 @@ class Parser {
   private parseFactor(depth: number): FilterSyntax {
     if (this.peekWord("not")) {
       this.position++;
-      return { kind: "not", operand: this.parseFactor(this.nested(depth)) };
+      const inner = this.nested(depth);
+      // `not (…)` is one level, as `not x` is.
+      if (this.peek()?.type !== "(") return { kind: "not", operand: this.parseFactor(inner) };
+      this.position++;
+      const operand = this.parseOr(inner);
+      this.expect(")");
+      return { kind: "not", operand };
     }
     if (this.peek()?.type === "(") {
       this.position++;
