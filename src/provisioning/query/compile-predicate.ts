@@ -41,7 +41,6 @@ class Compiler {
       case "not":
         return `NOT ${this.compile(predicate.operand, scope)}`;
       case "compare":
-        if (predicate.op === "ne") return `NOT ${this.compare(predicate.attribute, "eq", predicate.value, scope)}`;
         return this.compare(predicate.attribute, predicate.op, predicate.value, scope);
       case "present":
         return this.present(predicate.attribute, scope);
@@ -50,14 +49,21 @@ class Compiler {
     }
   }
 
+  /**
+   * `ne` is NOT eq, so an absent single value matches it; on a multi-valued simple attribute it reads
+   * as `any` does for complex ones (RFC 7644 §3.4.2.2: some value is not equal).
+   */
   private compare(attribute: AttributeRef, op: CompareOperator, value: PredicateValue, scope: Scope): string {
+    const positive = op === "ne" ? "eq" : op;
+    const negate = (condition: string) => (op === "ne" ? `NOT ${condition}` : condition);
     const column = this.columnOf(attribute, scope);
-    if (column === "absent") return "FALSE";
-    if (column) return this.columnCompare(column, attribute.caseExact, op, value);
+    if (column === "absent") return negate("FALSE");
+    if (column) return negate(this.columnCompare(column, attribute.caseExact, positive, value));
     const json = this.jsonOf(attribute, scope);
-    if (!attribute.multiValued) return this.jsonCompare(json, attribute.caseExact, op, value);
+    if (!attribute.multiValued) return negate(this.jsonCompare(json, attribute.caseExact, positive, value));
     const alias = this.alias();
-    return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(${json}) WHEN 'array' THEN ${json} ELSE jsonb_build_array(${json}) END) AS ${alias}(value) WHERE ${this.jsonCompare(`${alias}.value`, attribute.caseExact, op, value)})`;
+    const elements = `jsonb_array_elements(CASE jsonb_typeof(${json}) WHEN 'array' THEN ${json} ELSE '[]'::jsonb END)`;
+    return `EXISTS (SELECT 1 FROM ${elements} AS ${alias}(value) WHERE ${alias}.value <> 'null'::jsonb AND ${negate(this.jsonCompare(`${alias}.value`, attribute.caseExact, positive, value))})`;
   }
 
   private present(attribute: AttributeRef, scope: Scope): string {
@@ -118,7 +124,7 @@ class Compiler {
       case "uuid":
         if (value.type !== "string") return "FALSE";
         if (op === "eq") return isUuid(value.text) ? `${column.sql} = ${p.uuid(value.text.toLowerCase())}` : "FALSE";
-        return textCondition(`${column.sql}::text`, op, value.text, p, (x) => x);
+        return textCondition(`${column.sql}::text`, op, value.text, p, caseExact ? (x) => x : (x) => `lower(${x})`);
       case "boolean":
         return value.type === "boolean" && op === "eq" ? `${column.sql} = ${p.add(value.value)}::boolean` : "FALSE";
       case "timestamp":

@@ -45,10 +45,9 @@ function bindTopLevelLeaf(syntax: Leaf, attribute: ResolvedAttribute): Predicate
   const { top, sub, jsonPath } = attribute;
   if (top.type === "complex" && top.multiValued) {
     const container = refOf(sub ? jsonPath.slice(0, -1) : jsonPath, top);
-    if (sub) return { kind: "any", attribute: container, where: leaf(syntax, refOf([sub.name], sub)) };
-    if (syntax.kind === "present") return { kind: "present", attribute: container };
-    const value = top.subAttributes.get("value");
-    return value ? { kind: "any", attribute: container, where: leaf(syntax, refOf([value.name], value)) } : absentCompare(syntax.op);
+    if (!sub && syntax.kind === "present") return { kind: "present", attribute: container };
+    const compared = sub ?? top.subAttributes.get("value");
+    return compared ? { kind: "any", attribute: container, where: valueLeaf(syntax, refOf([compared.name], compared)) } : absent(syntax);
   }
   const def = sub ?? top;
   if (def.type === "complex" && syntax.kind === "compare") {
@@ -56,6 +55,15 @@ function bindTopLevelLeaf(syntax: Leaf, attribute: ResolvedAttribute): Predicate
     return value ? leaf(syntax, refOf([...jsonPath, value.name], value)) : absentCompare(syntax.op);
   }
   return leaf(syntax, refOf(jsonPath, def));
+}
+
+/**
+ * `emails.primary ne true` speaks of the values the emails have (RFC 7644 §3.4.2.2: some value
+ * matches): an email without `primary` has no value to differ, unlike inside `emails[primary ne true]`.
+ */
+function valueLeaf(syntax: Leaf, attribute: AttributeRef): Predicate {
+  const compared = leaf(syntax, attribute);
+  return syntax.kind === "compare" && syntax.op === "ne" ? { kind: "and", operands: [{ kind: "present", attribute }, compared] } : compared;
 }
 
 function bindElementFilter(syntax: FilterSyntax, container: AttributeDef): Predicate {
