@@ -28,10 +28,9 @@ function sortValue(sort: SortKey, storage: Storage, p: SqlParams): { sql: string
       return { sql: `(SELECT ${columnValue(column, sort.caseExact)} FROM ${relation.from} ORDER BY ${relation.order} LIMIT 1)`, nullable: true };
     }
     const json = `(${storage.resource} #> ${p.add(sort.attribute.path)}::text[])`;
-    const element = `(el.value #> ${p.add(sort.element)}::text[])`;
-    const chosen = `(SELECT ${jsonValue(element, sort.type, sort.caseExact)} FROM jsonb_array_elements(CASE jsonb_typeof(${json}) WHEN 'array' THEN ${json} ELSE '[]'::jsonb END) WITH ORDINALITY AS el(value, n)
-      ORDER BY COALESCE(el.value -> 'primary' = 'true'::jsonb, false) DESC, el.n LIMIT 1)`;
-    return { sql: chosen, nullable: true };
+    // Functions rather than a subquery per row: sorting a large tenant evaluates this for every user.
+    const chosen = `(COALESCE(jsonb_path_query_first(${json}, '$[*] ? (@.primary == true)'), ${json} -> 0) #> ${p.add(sort.element)}::text[])`;
+    return { sql: jsonValue(chosen, sort.type, sort.caseExact), nullable: true };
   }
   const column = storage.column(path);
   if (column === "absent") return { sql: "NULL", nullable: false };
