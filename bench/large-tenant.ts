@@ -16,6 +16,9 @@ export interface LargeTenant {
   titleEvery: number;
 }
 
+/** One user in ten has a title (the benchmark's and the test's `title pr`). */
+export const LARGE_TITLE_EVERY = 10;
+
 export const largeUserName = (i: number) => `large${String(i).padStart(6, "0")}@example.com`;
 
 export async function seedLargeTenant(db: SqlRunner, connectionId: string, tenant: LargeTenant): Promise<void> {
