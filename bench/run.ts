@@ -217,6 +217,8 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFracti
 
 function verdict(row: Row, bare: number, rows: Row[]): string {
   if (row.result.non2xx > 0 || row.result.errors > 0) return "INVALID (errors)";
+  // Nothing answered within the run (all requests still waiting): no latency to judge.
+  if (row.result.requests === 0) return "INVALID (no answers)";
   if (!row.target) return "";
   const checks: string[] = [];
   if (row.target.minRatio !== undefined) checks.push(row.result.requestsPerSecond / bare >= row.target.minRatio ? "pass" : "FAIL");

@@ -3,20 +3,11 @@
  * lower-cased key, indexed with connectionId) and meta in columns, members only as ScimGroupMember
  * rows, everything else in the resource JSON.
  */
-import type { Column, Relation, Storage } from "./storage";
-
-const column = (sql: string, kind: Column["kind"], nullable: boolean): Column => ({ sql, kind, nullable });
+import { column, commonColumns, type Column, type Relation, type Storage } from "./storage";
 
 const COLUMNS: Record<string, Column | "absent"> = {
-  id: column(`g."id"`, "uuid", false),
-  externalId: column(`g."externalId"`, "text", true),
+  ...commonColumns("g", "Group"),
   displayName: column(`g."displayNameKey"`, "key", true),
-  meta: column(`g."createdAt"`, "timestamp", false),
-  "meta.created": column(`g."createdAt"`, "timestamp", false),
-  "meta.lastModified": column(`g."updatedAt"`, "timestamp", false),
-  "meta.resourceType": column(`'Group'::text`, "text", false),
-  "meta.version": column(`('W/"' || g."version" || '"')`, "text", false),
-  "meta.location": "absent",
 };
 
 const members: Relation = {

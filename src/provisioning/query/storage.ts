@@ -45,3 +45,20 @@ export interface Storage {
   column(path: string): Column | "absent" | undefined;
   relation(path: string): Relation | undefined;
 }
+
+export const column = (sql: string, kind: ColumnKind, nullable: boolean): Column => ({ sql, kind, nullable });
+
+/** The common attributes (RFC 7643 §3.1), stored alike for every resource type in row `alias`. */
+export function commonColumns(alias: string, resourceType: string): Record<string, Column | "absent"> {
+  return {
+    id: column(`${alias}."id"`, "uuid", false),
+    externalId: column(`${alias}."externalId"`, "text", true),
+    meta: column(`${alias}."createdAt"`, "timestamp", false),
+    "meta.created": column(`${alias}."createdAt"`, "timestamp", false),
+    "meta.lastModified": column(`${alias}."updatedAt"`, "timestamp", false),
+    "meta.resourceType": column(`'${resourceType}'::text`, "text", false),
+    "meta.version": column(`('W/"' || ${alias}."version" || '"')`, "text", false),
+    // Built from the request's base URL, which the store does not know.
+    "meta.location": "absent",
+  };
+}

@@ -6,26 +6,16 @@
  * ScimGroupMember rows. Everything else is read from the resource JSON.
  */
 import type { Predicate } from "./predicate";
-import type { Column, Relation, Storage } from "./storage";
-
-const column = (sql: string, kind: Column["kind"], nullable: boolean): Column => ({ sql, kind, nullable });
+import { column, commonColumns, type Column, type Relation, type Storage } from "./storage";
 
 const COLUMNS: Record<string, Column | "absent"> = {
-  id: column(`u."id"`, "uuid", false),
+  ...commonColumns("u", "User"),
   // Live users always have their key; it is lower(userName), userName being caseExact false.
   userName: column(`u."userNameKey"`, "key", false),
-  externalId: column(`u."externalId"`, "text", true),
   displayName: column(`u."displayNameKey"`, "key", true),
   "name.givenName": column(`u."givenName"`, "text", true),
   "name.familyName": column(`u."familyName"`, "text", true),
   active: column(`u."active"`, "boolean", false),
-  meta: column(`u."createdAt"`, "timestamp", false),
-  "meta.created": column(`u."createdAt"`, "timestamp", false),
-  "meta.lastModified": column(`u."updatedAt"`, "timestamp", false),
-  "meta.resourceType": column(`'User'::text`, "text", false),
-  "meta.version": column(`('W/"' || u."version" || '"')`, "text", false),
-  // Built from the request's base URL, which the store does not know.
-  "meta.location": "absent",
 };
 
 /**
