@@ -62,6 +62,8 @@ interface Target {
 
 interface Scenario {
   name: string;
+  /** false: not warmed up (a scan of the large tenant: warming it up would leave seconds of queued work). */
+  warm?: boolean;
   spec: Omit<LoadSpec, "url" | "connections" | "durationSeconds">;
   target?: Target;
 }
@@ -280,6 +282,16 @@ async function emulatorRows(): Promise<void> {
 const LOOKUP = 'GET /Users?filter=userName eq "…"';
 
 /**
+ * Waits until the bridge has worked off the requests autocannon left in flight when it stopped: /readyz
+ * queries the database, so on the one embedded connection it answers only after them. Otherwise a slow
+ * scenario's leftovers would be measured as the next scenario's latency.
+ */
+async function drained(url: string): Promise<void> {
+  const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(START_TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`the bridge is not ready after a scenario: ${res.status}`);
+}
+
+/**
  * The "bench-large" tenant (bench/large-tenant.ts, 200,000 users beside the 10,000 of the main one):
  * the IdP's indexed lookup, a filter no index serves (`title pr`, one user in ten has a title) and a
  * sort on an attribute without an index, each with its total over the whole tenant.
@@ -295,8 +307,8 @@ function largeTenantScenarios(large: PreparedDirectory["large"]): Scenario[] {
       spec: get("/scim/v2/Users?filter={filter}", names.map((u) => ({ filter: `userName eq "${u}"` })).sort(() => Math.random() - 0.5)),
       target: { near: { scenario: LOOKUP, fraction: 0.2 } },
     },
-    { name: `${size} users: GET /Users?filter=title pr&count=10`, spec: get("/scim/v2/Users?filter=title%20pr&count=10"), target: { maxP99Ms: 100 } },
-    { name: `${size} users: GET /Users?sortBy=name.familyName&count=10`, spec: get("/scim/v2/Users?sortBy=name.familyName&count=10"), target: { maxP99Ms: 100 } },
+    { name: `${size} users: GET /Users?filter=title pr&count=10`, spec: get("/scim/v2/Users?filter=title%20pr&count=10"), target: { maxP99Ms: 100 }, warm: false },
+    { name: `${size} users: GET /Users?sortBy=name.familyName&count=10`, spec: get("/scim/v2/Users?sortBy=name.familyName&count=10"), target: { maxP99Ms: 100 }, warm: false },
   ];
 }
 
@@ -392,7 +404,7 @@ async function main(): Promise<void> {
     // (V8 was still optimising, WebAssembly still tiering up). Warm-ups take their items from the
     // far end of each list, so a measured write never lands on a user or group a warm-up already
     // changed (that would be a no-op, cheaper than the write being measured).
-    for (const scenario of scenarios.slice(1)) {
+    for (const scenario of scenarios.slice(1).filter((s) => s.warm !== false)) {
       await runLoad({
         ...scenario.spec,
         url: bridge.url,
@@ -401,6 +413,7 @@ async function main(): Promise<void> {
         bodyTemplate: scenario.spec.bodyTemplate?.replace("{n}", "warm{n}"),
         items: scenario.spec.items && [...scenario.spec.items].reverse(),
       });
+      await drained(bridge.url);
     }
     const warmRss = procStatusBytes(bridge.pid, "VmRSS");
 
@@ -409,6 +422,7 @@ async function main(): Promise<void> {
       const url = scenario.name.startsWith("bare") ? bareListening.url : bridge.url;
       const { value: result, peak } = await withRssPeak(bridge.pid, () => runLoad({ ...scenario.spec, url, connections: CONNECTIONS, durationSeconds: DURATION }));
       rows.push({ name: scenario.name, result, peakRssBytes: peak, target: scenario.target });
+      if (url === bridge.url) await drained(bridge.url);
       console.log(`  ${scenario.name}: ${fmt(result.requestsPerSecond)} req/s, p99 ${fmt(result.latencyP99Ms, 1)} ms, status ${JSON.stringify(result.statusCodes)}`);
     }
     // Read while the process lives: its peak resident set over its whole life, start-up included.
