@@ -4,15 +4,27 @@
  */
 import express, { type Application } from "express";
 import type { Config } from "./config";
+import { tokenVerifier } from "./connections/token-verifier";
 import type { Database } from "./db/database";
 import { healthz, readyz } from "./observability/health";
 import { installRequestLogging, type Logger } from "./observability/logger";
+import { groupStore } from "./provisioning/group-store";
+import { userStore } from "./provisioning/user-store";
 import { createScimRouter } from "./scim/router";
+import type { ScimDeps } from "./scim/scim-deps";
 
 export interface AppDeps {
   config: Config;
   db: Database;
   logger: Logger;
+  /** Replaces the stores built from `db` (tests hold requests at gates around the real ones). */
+  wrapStores?: (stores: Pick<ScimDeps, "users" | "groups">) => Pick<ScimDeps, "users" | "groups">;
+}
+
+/** The SCIM surface's collaborators, built from the database: it never sees the database itself. */
+function scimDeps({ config, db, wrapStores }: AppDeps): ScimDeps {
+  const stores = { users: userStore(db), groups: groupStore(db) };
+  return { config, ...(wrapStores ? wrapStores(stores) : stores), tokens: tokenVerifier(db), listing: db };
 }
 
 export function createApp(deps: AppDeps): Application {
@@ -22,7 +34,7 @@ export function createApp(deps: AppDeps): Application {
   installRequestLogging(app, deps.logger);
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(deps.db));
-  app.use("/scim/v2", createScimRouter(deps));
+  app.use("/scim/v2", createScimRouter(scimDeps(deps)));
   app.use((_req, res) => {
     res.status(404).json({ error: "not_found", message: "No such endpoint" });
   });

@@ -15,6 +15,10 @@ export interface Config {
   readonly pgliteSharedBuffers: string;
   readonly gitlabUrl: string | undefined;
   readonly gitlabToken: string | undefined;
+  /** GitLab calls in flight at most (src/gitlab/concurrency.ts). */
+  readonly gitlabConcurrency: number;
+  /** Timeout of every GitLab call, ms. */
+  readonly gitlabTimeoutMs: number;
   readonly publicUrl: string | undefined;
   readonly gitlabOAuthClientId: string | undefined;
   readonly gitlabOAuthClientSecret: string | undefined;
@@ -88,6 +92,8 @@ export function loadConfig(env: Env = process.env): Config {
     pgliteSharedBuffers: readMemorySize(env, "PGLITE_SHARED_BUFFERS", "16MB"),
     gitlabUrl: readUrl(env, "GITLAB_URL", ["http:", "https:"]),
     gitlabToken: readOptional(env, "GITLAB_TOKEN"),
+    gitlabConcurrency: readInt(env, "GITLAB_CONCURRENCY", 8, 1, 64),
+    gitlabTimeoutMs: readInt(env, "GITLAB_TIMEOUT_MS", 10_000, 100, 600_000),
     publicUrl: readUrl(env, "PUBLIC_URL", ["http:", "https:"]),
     gitlabOAuthClientId,
     gitlabOAuthClientSecret,

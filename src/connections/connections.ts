@@ -4,7 +4,7 @@
  * sentence fit for an operator (the CLI prints it as is).
  */
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
-import { recordAudit } from "../audit/audit";
+import { insertAuditEvent } from "../audit/audit";
 import { issueToken, type IssuedToken } from "./tokens";
 
 export const IDP_KINDS = ["entra", "okta", "generic"] as const;
@@ -32,17 +32,18 @@ export interface ConnectionSummary {
 
 export async function createConnection(
   prisma: PrismaClient,
-  input: { name: string; idp: string; actor: string },
+  input: { name: string; idp: string; actor: string; now?: Date },
 ): Promise<CreatedConnection> {
+  const now = input.now ?? new Date();
   if (!NAME.test(input.name)) throw new ConnectionError(`connection name must be 1-63 letters, digits, '.', '_' or '-', got "${input.name}"`);
   if (!(IDP_KINDS as readonly string[]).includes(input.idp)) throw new ConnectionError(`--idp must be one of ${IDP_KINDS.join(", ")}, got "${input.idp}"`);
   try {
     return await prisma.$transaction(async (tx) => {
       const existing = await tx.connection.findUnique({ where: { name: input.name } });
       if (existing) throw duplicateName(input.name);
-      const connection = await tx.connection.create({ data: { name: input.name, idp: input.idp } });
+      const connection = await tx.connection.create({ data: { name: input.name, idp: input.idp, createdAt: now } });
       const token = await issueToken(tx, connection.id, "initial");
-      await recordAudit(tx, { connectionId: connection.id, actor: input.actor, action: "connection.created", subjectType: "connection", subjectId: connection.id, details: { name: input.name, idp: input.idp, tokenPrefix: token.prefix } });
+      await insertAuditEvent(tx, { at: now, connectionId: connection.id, actor: input.actor, action: "connection.created", subjectType: "connection", subjectId: connection.id, details: { name: input.name, idp: input.idp, tokenPrefix: token.prefix } });
       return { id: connection.id, name: connection.name, idp: input.idp as IdpKind, createdAt: connection.createdAt, token };
     });
   } catch (error) {

@@ -5,7 +5,7 @@
  * cache (token-cache.ts) before the command returns.
  */
 import type { PrismaClient } from "../generated/prisma/client";
-import { recordAudit } from "../audit/audit";
+import { insertAuditEvent } from "../audit/audit";
 import { tokenCacheOf } from "./token-cache";
 import { ConnectionError, requireConnectionByName } from "./connections";
 import { issueToken, type IssuedToken } from "./tokens";
@@ -31,15 +31,16 @@ const SUMMARY = { id: true, prefix: true, label: true, createdAt: true, lastUsed
 
 export async function createConnectionToken(
   prisma: PrismaClient,
-  input: { connectionName: string; label?: string; actor: string },
+  input: { connectionName: string; label?: string; actor: string; now?: Date },
 ): Promise<IssuedToken & { connectionId: string }> {
+  const now = input.now ?? new Date();
   if (input.label !== undefined && (input.label.length === 0 || input.label.length > LABEL_MAX)) {
     throw new ConnectionError(`--label must be 1-${LABEL_MAX} characters`);
   }
   return prisma.$transaction(async (tx) => {
     const connection = await requireConnectionByName(tx, input.connectionName);
     const token = await issueToken(tx, connection.id, input.label);
-    await recordAudit(tx, { connectionId: connection.id, actor: input.actor, action: "token.created", subjectType: "token", subjectId: token.id, details: { prefix: token.prefix, label: input.label ?? null } });
+    await insertAuditEvent(tx, { at: now, connectionId: connection.id, actor: input.actor, action: "token.created", subjectType: "token", subjectId: token.id, details: { prefix: token.prefix, label: input.label ?? null } });
     return { ...token, connectionId: connection.id };
   });
 }
@@ -62,7 +63,7 @@ export async function revokeConnectionToken(
     if (!token) throw new ConnectionError(`connection "${connection.name}" has no token with id ${input.tokenId} (see \`token list --connection ${connection.name}\`)`);
     if (token.revokedAt) return { ...token, changed: false };
     const revoked = await tx.apiToken.update({ where: { id: token.id }, data: { revokedAt: now }, select: SUMMARY });
-    await recordAudit(tx, { connectionId: connection.id, actor: input.actor, action: "token.revoked", subjectType: "token", subjectId: token.id, details: { prefix: token.prefix } });
+    await insertAuditEvent(tx, { at: now, connectionId: connection.id, actor: input.actor, action: "token.revoked", subjectType: "token", subjectId: token.id, details: { prefix: token.prefix } });
     return { ...revoked, changed: true };
   });
   // After the commit: a cached verification must not outlive the revocation.

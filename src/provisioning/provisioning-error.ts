@@ -20,3 +20,7 @@ export class ProvisioningError extends Error {
     this.name = "ProvisioningError";
   }
 }
+
+export function userNameTaken(userName: string): ProvisioningError {
+  return new ProvisioningError("userNameTaken", `userName "${userName}" is already in use by another user of this connection`);
+}

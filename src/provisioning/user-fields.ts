@@ -53,8 +53,3 @@ export function userFieldsFrom(resource: Json): UserFields {
       .map((e) => ({ value: e.value as string, valueKey: (e.value as string).toLowerCase(), type: text(e.type), primary: e.primary === true })),
   };
 }
-
-/** Whether two users' email rows are the same, in order: then a write can leave ScimUserEmail alone. */
-export function sameEmailRows(a: UserEmailFields[], b: UserEmailFields[]): boolean {
-  return a.length === b.length && a.every((e, i) => e.value === b[i].value && e.type === b[i].type && e.primary === b[i].primary);
-}

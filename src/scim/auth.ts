@@ -6,23 +6,19 @@
 import type { RequestHandler } from "express";
 import { Passport } from "passport";
 import { Strategy as BearerStrategy } from "passport-http-bearer";
-import { tokenCacheOf } from "../connections/token-cache";
-import { findActiveToken } from "../connections/tokens";
-import type { Database } from "../db/database";
+import type { TokenVerifier } from "../connections/token-verifier";
 import { ScimError } from "./errors";
 import type { ScimPrincipal } from "./principal";
 
 const REALM = 'Bearer realm="SCIM"';
 
-export function scimAuthenticate(db: Database): RequestHandler {
+export function scimAuthenticate(tokens: TokenVerifier): RequestHandler {
   // A private passport instance: admin sign-in registers its own strategies elsewhere.
   const passport = new Passport();
-  // Only the embedded database sees every revocation in this process (see token-cache.ts).
-  const cache = db.kind === "pglite" ? tokenCacheOf(db.prisma) : undefined;
   passport.use(
     "scim-bearer",
     new BearerStrategy((token, done) => {
-      findActiveToken(db.prisma, token, { cache }).then((found) => {
+      tokens.verify(token, new Date()).then((found) => {
         if (!found) return done(null, false);
         const principal: ScimPrincipal = {
           connectionId: found.connection.id,

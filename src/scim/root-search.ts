@@ -3,7 +3,6 @@
  * binds the filter against its own schema, so an attribute only Groups have matches no User.
  */
 import type { RequestHandler } from "express";
-import type { AppDeps } from "../app";
 import { groupListSource } from "./groups/group-list-source";
 import { requestScope } from "./http/request-scope";
 import { sendScim } from "./http/send";
@@ -12,9 +11,10 @@ import { readSearchRequest } from "./list/list-request";
 import { listResponse } from "./list/list-response";
 import { projectionIncludes, projectResource } from "./list/projection";
 import { groupCatalog, userCatalog } from "./schema/attribute-catalog";
+import type { ScimDeps } from "./scim-deps";
 import { userListSource } from "./users/user-list-source";
 
-export function rootSearch({ config, db }: AppDeps): RequestHandler {
+export function rootSearch({ config, listing: db }: ScimDeps): RequestHandler {
   return async (req, res) => {
     const scope = requestScope(req, config);
     const request = readSearchRequest(req.body, config);

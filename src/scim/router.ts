@@ -8,7 +8,6 @@
  * and schema descriptions for discovery.
  */
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from "express";
-import type { AppDeps } from "../app";
 import { scimAuthenticate } from "./auth";
 import { discoveryRoutes } from "./discovery/discovery-routes";
 import { notFound, scimErrorHandler } from "./errors";
@@ -16,6 +15,7 @@ import { mountGroupRoutes } from "./groups/group-routes";
 import { requireScimMediaType } from "./http/media-type";
 import { translateProvisioningError } from "./provisioning-errors";
 import { rootSearch } from "./root-search";
+import type { ScimDeps } from "./scim-deps";
 import { mountUserRoutes } from "./users/user-routes";
 
 const unknownEndpoint: RequestHandler = (req, _res, next) => next(notFound(`No SCIM endpoint ${req.method} ${req.path}`));
@@ -23,14 +23,14 @@ const unknownEndpoint: RequestHandler = (req, _res, next) => next(notFound(`No S
 /** Store errors are translated here, at the boundary, so handlers stay a plain list of steps. */
 const translateStoreErrors: ErrorRequestHandler = (error, _req, _res, next) => next(translateProvisioningError(error) ?? error);
 
-export function createScimRouter(deps: AppDeps): Router {
+export function createScimRouter(deps: ScimDeps): Router {
   const router = Router();
   router.use(requireScimMediaType);
   // The media type was checked above; a body without Content-Type is read as JSON too. GET and HEAD
   // carry none in SCIM: the IdP's most frequent call skips the parser.
   const parseJson = express.json({ limit: deps.config.scimMaxBodyBytes, type: () => true });
   router.use((req, res, next) => (req.method === "GET" || req.method === "HEAD" ? next() : parseJson(req, res, next)));
-  router.use(scimAuthenticate(deps.db));
+  router.use(scimAuthenticate(deps.tokens));
   mountUserRoutes(router, deps);
   mountGroupRoutes(router, deps);
   // After the resources: IdP traffic is /Users and /Groups, and need not pass these routes first.

@@ -85,3 +85,16 @@ test("two concurrent creates of one connection name: exactly one succeeds, the o
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!;
   expect(rejected.reason).toEqual(new ConnectionError('a connection named "race" already exists'));
 });
+
+test("audit events of operator actions carry the caller's clock, like every SCIM write's (one audit writer)", async () => {
+  const at = (iso: string) => new Date(iso);
+  const connection = await createConnection(prisma(), { name: "audit-clock", idp: "generic", actor: "cli", now: at("2031-01-02T03:04:05.006Z") });
+  const issued = await createConnectionToken(prisma(), { connectionName: "audit-clock", actor: "cli", now: at("2031-01-02T03:04:06.000Z") });
+  await revokeConnectionToken(prisma(), { connectionName: "audit-clock", tokenId: issued.id, actor: "cli", now: at("2031-01-02T03:04:07.000Z") });
+  const events = await prisma().auditEvent.findMany({ where: { connectionId: connection.id }, orderBy: { id: "asc" } });
+  expect(events.map((e) => [e.action, e.at.toISOString()])).toEqual([
+    ["connection.created", "2031-01-02T03:04:05.006Z"],
+    ["token.created", "2031-01-02T03:04:06.000Z"],
+    ["token.revoked", "2031-01-02T03:04:07.000Z"],
+  ]);
+});

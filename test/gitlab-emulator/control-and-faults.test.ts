@@ -1,4 +1,7 @@
-/** The emulator's own surface (/-/emulator: seed, state, requests, reset, settings, faults) and fault injection. */
+/**
+ * The emulator's own surface (/-/emulator: seed, state, requests, in-flight, reset, settings, faults,
+ * clock) and fault injection, including an outage that ends by itself on the emulator's clock.
+ */
 import { request } from "node:http";
 import { useEmulator } from "./helpers";
 
@@ -136,6 +139,84 @@ describe("fault injection", () => {
     expect(bad).toMatchObject({ status: 400, body: { error: "faults.errorRates.500 must be a number between 0 and 1" } });
   });
 });
+
+describe("an outage that ends by itself (issue 10: GitLab down for a minute, throttling bursts)", () => {
+  test("503 for 60 s: every API call answers GitLab's 503 page until the emulator's clock has moved 60 s, then GitLab answers", async () => {
+    const set = await h.call("PUT", "/-/emulator/faults", { body: { outage: { status: 503, durationMs: 60_000 } } });
+    expect(set.body.outage).toMatchObject({ status: 503, durationMs: 60_000, endsAt: new Date(h.clock.ms + 60_000).toISOString() });
+    const down = await h.call("GET", "/api/v4/version");
+    expect(down.status).toBe(503);
+    expect(down.headers.get("content-type")).toContain("text/html");
+    expect((await h.call("GET", "/-/emulator/state")).status).toBe(200); // the control surface stays up
+    h.clock.advance(59_999);
+    expect((await h.call("GET", "/api/v4/user")).status).toBe(503);
+    h.clock.advance(1);
+    expect((await h.call("GET", "/api/v4/user")).status).toBe(200);
+    const log = (await h.call("GET", "/-/emulator/requests?path_prefix=/api/v4")).body as { fault?: string; status: number }[];
+    expect(log.slice(-3).map((r) => [r.status, r.fault])).toEqual([[503, "outage"], [503, "outage"], [200, undefined]]);
+  });
+
+  test("contract §6 a 429 burst answers Rack::Attack's text \"Retry later\" with Retry-After (the seconds left) and RateLimit-* headers", async () => {
+    await h.call("PUT", "/-/emulator/faults", { body: { outage: { status: 429, durationMs: 10_500 } } });
+    const r = await h.call("GET", "/api/v4/user");
+    expect(r).toMatchObject({ status: 429, text: "Retry later\n" });
+    expect(r.headers.get("content-type")).toContain("text/plain");
+    expect(r.headers.get("retry-after")).toBe("11");
+    expect(r.headers.get("ratelimit-remaining")).toBe("0");
+    expect(Number(r.headers.get("ratelimit-reset"))).toBe(Math.ceil((h.clock.ms + 10_500) / 1000));
+    h.clock.advance(8_000);
+    expect((await h.call("GET", "/api/v4/user")).headers.get("retry-after")).toBe("3");
+  });
+
+  test("an outage with a fixed Retry-After and a bad outage config → 400 naming the key", async () => {
+    await h.call("PUT", "/-/emulator/faults", { body: { outage: { status: 503, durationMs: 1_000, retryAfterSeconds: 5 } } });
+    expect((await h.call("GET", "/api/v4/user")).headers.get("retry-after")).toBe("5");
+    const bad = await h.call("PUT", "/-/emulator/faults", { body: { outage: { status: 200, durationMs: 1 } } });
+    expect(bad).toMatchObject({ status: 400, body: { error: "faults.outage.status must be an HTTP error status (400-599)" } });
+    const bad2 = await h.call("PUT", "/-/emulator/faults", { body: { outage: { status: 503 } } });
+    expect(bad2).toMatchObject({ status: 400, body: { error: "faults.outage.durationMs must be an integer ≥ 1" } });
+  });
+});
+
+describe("the emulator's clock (/-/emulator/clock)", () => {
+  test("contract §1.4 PUT advanceMs moves GitLab's time forward: a recently active user becomes dormant and can be deactivated", async () => {
+    const user = h.user({ recentlyActive: true });
+    expect((await h.call("POST", `/api/v4/users/${user.id}/deactivate`)).status).toBe(403);
+    const before = (await h.call("GET", "/-/emulator/clock")).body;
+    const moved = await h.call("PUT", "/-/emulator/clock", { body: { advanceMs: 91 * 86_400_000 } });
+    expect(moved.status).toBe(200);
+    expect(Date.parse(moved.body.now) - Date.parse(before.now)).toBe(91 * 86_400_000);
+    expect(moved.body.offsetMs).toBe(before.offsetMs + 91 * 86_400_000);
+    expect(await h.call("POST", `/api/v4/users/${user.id}/deactivate`)).toMatchObject({ status: 201, body: true });
+  });
+
+  test("the clock only moves forward: a negative or missing advanceMs → 400 naming the key", async () => {
+    expect(await h.call("PUT", "/-/emulator/clock", { body: { advanceMs: -1 } })).toMatchObject({ status: 400, body: { error: "clock.advanceMs must be an integer ≥ 0, got -1" } });
+    expect((await h.call("PUT", "/-/emulator/clock", { body: {} })).status).toBe(400);
+  });
+});
+
+describe("/-/emulator/in-flight", () => {
+  test("counts API calls being answered and the most at once; DELETE resets the peak", async () => {
+    await h.call("PUT", "/-/emulator/faults", { body: { latency: { fixedMs: 60 } } });
+    await h.call("DELETE", "/-/emulator/in-flight");
+    const calls = Promise.all([1, 2, 3].map(() => h.call("GET", "/api/v4/version")));
+    const during = await waitForInFlight(3);
+    expect(during).toEqual({ current: 3, peak: 3 });
+    await calls;
+    expect((await h.call("GET", "/-/emulator/in-flight")).body).toEqual({ current: 0, peak: 3 });
+    await h.call("DELETE", "/-/emulator/in-flight");
+    expect((await h.call("GET", "/-/emulator/in-flight")).body).toEqual({ current: 0, peak: 0 });
+  });
+});
+
+async function waitForInFlight(n: number): Promise<{ current: number; peak: number }> {
+  const until = Date.now() + 5_000;
+  for (;;) {
+    const body = (await h.call("GET", "/-/emulator/in-flight")).body;
+    if (body.current >= n || Date.now() > until) return body;
+  }
+}
 
 describe("/-/emulator/reset", () => {
   test("reset returns to the start-up state: root only, no faults, empty request log", async () => {

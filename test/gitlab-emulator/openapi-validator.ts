@@ -13,6 +13,9 @@
  *   schema at all (bare true/null/false, contract §1.4; multi-user member add, §4.3): ROUTE_FIXES.
  * Error answers (4xx/5xx) have no schema in the description; they are checked against the envelopes of
  * contract §0.1. Field names are strict: a property the description does not know is a violation.
+ *
+ * checkRequest does the same for what a client sent (a record of the emulator's request log): the
+ * operation must be documented, and every query parameter and body field must be one it documents.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -21,7 +24,9 @@ import addFormats from "ajv-formats";
 import { parse } from "yaml";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-export const OPENAPI_PATH = path.resolve(REPO_ROOT, "..", "shared", "gitlab-openapi-subset.yaml");
+/** shared/ beside the clone, or beside the directory that holds it (a git worktree under wt/). */
+const CANDIDATES = [path.resolve(REPO_ROOT, "..", "shared", "gitlab-openapi-subset.yaml"), path.resolve(REPO_ROOT, "..", "..", "shared", "gitlab-openapi-subset.yaml")];
+export const OPENAPI_PATH = CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0];
 export const openApiAvailable = existsSync(OPENAPI_PATH);
 
 type Json = Record<string, unknown>;
@@ -80,6 +85,8 @@ const ROUTE_FIXES: Record<string, Json> = {
   "DELETE /api/v4/users/{id}/keys/{key_id} 204": NO_BODY,
   // GitLab endpoints the subset does not include (see GITLAB_ROUTES_NOT_IN_SUBSET in openapi.test.ts).
   "GET /api/v4/metadata 200": ref("APIEntitiesMetadata"),
+  // contract §0.2 / §1.4: approve answers 201 {"message":"Success"}.
+  "POST /api/v4/users/{id}/approve 201": { type: "object", required: ["message"], additionalProperties: false, properties: { message: { const: "Success" } } },
   "GET /api/v4/groups/{id}/descendant_groups 200": arrayOf(ref("APIEntitiesGroup")),
 };
 
@@ -115,9 +122,32 @@ function loosen(schemas: Record<string, Json>): void {
   }
 }
 
+/**
+ * Real GitLab endpoints the issues require that the subset does not include, with the parameters
+ * GitLab's docs give them: the metadata API (GET /version's successor), groups-doc's descendant
+ * groups, and users-doc's approve (issue 10).
+ */
+export const GITLAB_ROUTES_NOT_IN_SUBSET = ["GET /api/v4/metadata", "GET /api/v4/groups/{id}/descendant_groups", "POST /api/v4/users/{id}/approve"];
+const PARAMS_NOT_IN_SUBSET: Record<string, string[]> = {
+  "GET /api/v4/metadata": [],
+  "GET /api/v4/groups/{id}/descendant_groups": ["search", "all_available", "top_level_only", "owned", "min_access_level", "skip_groups", "visibility", "order_by", "sort", "page", "per_page"],
+  "POST /api/v4/users/{id}/approve": [],
+};
+
+/** What checkRequest needs of a request-log record. */
+export interface SentRequest {
+  method: string;
+  route: string | null;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+}
+
 export interface OpenApiValidator {
   /** Operation ("METHOD /path") pairs the description documents. */
   operations: Set<string>;
+  /** Returns what is undocumented about a request a client sent, or null when all of it is documented. */
+  checkRequest(request: SentRequest): string | null;
   /** Returns a description of the violation, or null when the answer conforms. */
   check(method: string, route: string | null, status: number, contentType: string | null, body: unknown): string | null;
 }
@@ -140,8 +170,33 @@ export function loadOpenApiValidator(): OpenApiValidator {
   const operations = new Set<string>();
   for (const [p, ops] of Object.entries(doc.paths)) for (const m of Object.keys(ops)) operations.add(`${m.toUpperCase()} ${p}`);
 
+  /** Documented query parameters and body fields of each operation. */
+  const documented = (key: string, op: Json | undefined): { query: Set<string>; body: Set<string> } => {
+    if (!op) return { query: new Set(PARAMS_NOT_IN_SUBSET[key] ?? []), body: new Set(PARAMS_NOT_IN_SUBSET[key] ?? []) };
+    const query = new Set(((op.parameters as { name: string; in: string }[] | undefined) ?? []).filter((p) => p.in === "query").map((p) => p.name));
+    const content = (op.requestBody as { content?: Record<string, { schema: Json }> } | undefined)?.content ?? {};
+    const body = new Set<string>();
+    for (const { schema } of Object.values(content)) {
+      const resolved = typeof schema.$ref === "string" ? doc.components.schemas[schema.$ref.split("/").pop()!] : schema;
+      for (const name of Object.keys((resolved?.properties as Json | undefined) ?? {})) body.add(name);
+    }
+    return { query, body };
+  };
+
   return {
     operations,
+    checkRequest(r) {
+      if (r.route === null) return `${r.method} ${r.path}: no such GitLab route`;
+      const key = `${r.method} ${r.route}`;
+      const op = doc.paths[r.route]?.[r.method.toLowerCase()];
+      if (!op && !GITLAB_ROUTES_NOT_IN_SUBSET.includes(key)) return `${key}: not in the OpenAPI description`;
+      const allowed = documented(key, op);
+      const badQuery = Object.keys(r.query).filter((name) => !allowed.query.has(name));
+      const fields = r.body && typeof r.body === "object" ? Object.keys(r.body) : [];
+      const badBody = fields.filter((name) => !allowed.body.has(name));
+      if (badQuery.length || badBody.length) return `${key}: undocumented query parameters [${badQuery.join(", ")}], body fields [${badBody.join(", ")}]`;
+      return null;
+    },
     check(method, route, status, contentType, body) {
       if (route === null || route.startsWith("/oauth") || route.startsWith("/-/emulator")) {
         if (route === null && status === 404) return validate(compile("error", ERROR_ENVELOPE), body, "unknown route");

@@ -146,6 +146,28 @@ describe("contract §1.4 extra rules", () => {
   });
 });
 
+describe("contract §1.4 approve", () => {
+  test("contract §1.4 / §0.2 approving a user pending approval → 201 {\"message\":\"Success\"}, now active", async () => {
+    const user = h.user({ state: "blocked_pending_approval" });
+    expect(await h.call("POST", `/api/v4/users/${user.id}/approve`)).toMatchObject({ status: 201, body: { message: "Success" } });
+    expect(h.emu.state.findUser(user.id)!.state).toBe("active");
+  });
+
+  test.each(["active", "blocked", "deactivated", "banned", "ldap_blocked"] as const)("contract §1.4 approving a %s user → 409 not pending approval", async (state) => {
+    const user = h.user({ state });
+    const r = await h.call("POST", `/api/v4/users/${user.id}/approve`);
+    expect(r).toMatchObject({ status: 409, body: { message: "The user you are trying to approve is not pending approval" } });
+    expect(h.emu.state.findUser(user.id)!.state).toBe(state);
+  });
+
+  test("contract §1.4 approve: unknown user → 404 User Not Found; non-admin → 403 (wording inferred)", async () => {
+    expect(await h.call("POST", "/api/v4/users/999995/approve")).toMatchObject({ status: 404, body: { message: "404 User Not Found" } });
+    const pending = h.user({ state: "blocked_pending_approval" });
+    const plain = h.user();
+    expect((await h.call("POST", `/api/v4/users/${pending.id}/approve`, { token: plain.token })).status).toBe(403);
+  });
+});
+
 describe("contract §1.4 what happens to a moderated user's things", () => {
   test.each([
     ["blocked", "403 Forbidden - Your account has been blocked."],

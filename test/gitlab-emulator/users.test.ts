@@ -202,6 +202,31 @@ describe("contract §1.3 / §9.9 update", () => {
     expect(r.body.identities).toEqual([]);
   });
 
+  test("user.rb update_emails_with_primary_email: the old primary stays as a confirmed secondary email, so reusing it → 409", async () => {
+    const old = `${h.unique("old")}@example.org`;
+    const user = h.user({ email: old });
+    const other = h.user();
+    const changed = `${h.unique("new")}@example.org`;
+    expect((await h.call("PUT", `/api/v4/users/${user.id}`, { body: { email: changed, skip_reconfirmation: true } })).body.email).toBe(changed);
+    expect(h.emu.state.findUser(user.id)!.secondaryEmails).toEqual([{ email: old, confirmed: true }]);
+    const create = await h.call("POST", "/api/v4/users", { body: { email: old, name: "X", username: h.unique("reuse"), force_random_password: true } });
+    expect(create).toMatchObject({ status: 409, body: { message: "Email has already been taken" } });
+    const update = await h.call("PUT", `/api/v4/users/${other.id}`, { body: { email: old, skip_reconfirmation: true } });
+    expect(update).toMatchObject({ status: 409, body: { message: "Email has already been taken" } });
+    // the user's own previous address is theirs: changing back needs no reconfirmation (check_for_verified_email)
+    const back = await h.call("PUT", `/api/v4/users/${user.id}`, { body: { email: old } });
+    expect(back).toMatchObject({ status: 200, body: { email: old } });
+    expect(h.emu.state.findUser(user.id)!.secondaryEmails).toEqual([{ email: changed, confirmed: true }]);
+  });
+
+  test("user.rb update_emails_with_primary_email: an unconfirmed old primary stays unconfirmed, so reusing it → 400 (contract §1.2)", async () => {
+    const old = `${h.unique("unconf")}@example.org`;
+    const user = h.user({ email: old, confirmedAt: null });
+    await h.call("PUT", `/api/v4/users/${user.id}`, { body: { email: `${h.unique("n")}@example.org`, skip_reconfirmation: true } });
+    const create = await h.call("POST", "/api/v4/users", { body: { email: old, name: "X", username: h.unique("reuse"), force_random_password: true } });
+    expect(create).toMatchObject({ status: 400, body: { message: { email: ["has already been taken"] } } });
+  });
+
   test("contract §1.1 PUT an unknown user → 404 User Not Found", async () => {
     expect((await h.call("PUT", "/api/v4/users/999991", { body: { name: "x" } })).body).toEqual({ message: "404 User Not Found" });
   });

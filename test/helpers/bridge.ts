@@ -3,7 +3,7 @@
  * its bearer token ready. Real HTTP, real database; nothing mocked.
  */
 import type { Server } from "node:http";
-import { createApp } from "../../src/app";
+import { createApp, type AppDeps } from "../../src/app";
 import { loadConfig, type Config } from "../../src/config";
 import { createConnection } from "../../src/connections/connections";
 import type { Database } from "../../src/db/database";
@@ -22,11 +22,11 @@ export interface TestBridge {
   close(): Promise<void>;
 }
 
-export async function startTestBridge(options: { env?: Record<string, string>; idp?: string } = {}): Promise<TestBridge> {
+export async function startTestBridge(options: { env?: Record<string, string>; idp?: string; wrapStores?: AppDeps["wrapStores"] } = {}): Promise<TestBridge> {
   const testDb = await createTestDatabase();
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...options.env });
   const logger = createLogger(config.logLevel);
-  const app = createApp({ config, db: testDb.db, logger });
+  const app = createApp({ config, db: testDb.db, logger, wrapStores: options.wrapStores });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });

@@ -1,6 +1,6 @@
 /** Entra ID PATCH dialect (../shared/scim-idp.md §1.1), legacy and `aadOptscim062020`, one test per quirk. */
 import { normalizePatchOperations } from "../../src/scim/dialect/normalize";
-import { applyWithScimmy } from "./scimmy-apply";
+import { applyWithBridge } from "./bridge-apply";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const user = {
@@ -15,13 +15,13 @@ describe("Entra ID PATCH dialect", () => {
   test('E-13 Entra legacy PATCH: Replace active "False" disables', async () => {
     const ops = normalizePatchOperations("User", [{ op: "Replace", path: "active", value: "False" }], user);
     expect(ops).toEqual([{ op: "replace", path: "active", value: false }]);
-    expect((await applyWithScimmy("User", user, ops)).active).toBe(false);
+    expect((await applyWithBridge("User", user, ops)).active).toBe(false);
   });
 
   test('E-15 Entra legacy PATCH: Replace active "True" re-enables', async () => {
     const ops = normalizePatchOperations("User", [{ op: "Replace", path: "active", value: "True" }], { ...user, active: false });
     expect(ops).toEqual([{ op: "replace", path: "active", value: true }]);
-    expect((await applyWithScimmy("User", { ...user, active: false }, ops)).active).toBe(true);
+    expect((await applyWithBridge("User", { ...user, active: false }, ops)).active).toBe(true);
   });
 
   test("E-16 Entra legacy PATCH: capitalised Add of a single string attribute", () => {
@@ -36,20 +36,25 @@ describe("Entra ID PATCH dialect", () => {
 
   test('E-11 Entra PATCH: Add on emails[type eq "work"].value with no work email creates the entry', async () => {
     const ops = normalizePatchOperations("User", [{ op: "Add", path: 'emails[type eq "work"].value', value: "w@contoso.com" }], user);
-    expect(ops).toEqual([{ op: "add", path: "emails", value: [{ type: "work", value: "w@contoso.com" }] }]);
-    expect((await applyWithScimmy("User", user, ops)).emails).toEqual([{ type: "work", value: "w@contoso.com" }]);
+    expect(ops).toEqual([{ op: "add", path: 'emails[type eq "work"].value', value: "w@contoso.com" }]);
+    expect((await applyWithBridge("User", user, ops)).emails).toEqual([{ type: "work", value: "w@contoso.com" }]);
   });
 
   test('E-11 Entra PATCH: Replace on phoneNumbers[type eq "mobile"].value next to a work number adds the mobile entry', async () => {
     const current = { ...user, phoneNumbers: [{ type: "work", value: "1" }] };
     const ops = normalizePatchOperations("User", [{ op: "Replace", path: 'phoneNumbers[type eq "mobile"].value', value: "2" }], current);
-    expect(ops).toEqual([{ op: "add", path: "phoneNumbers", value: [{ type: "mobile", value: "2" }] }]);
-    expect((await applyWithScimmy("User", current, ops)).phoneNumbers).toEqual([{ type: "work", value: "1" }, { type: "mobile", value: "2" }]);
+    expect((await applyWithBridge("User", current, ops)).phoneNumbers).toEqual([{ type: "work", value: "1" }, { type: "mobile", value: "2" }]);
   });
 
-  test('E-11 Entra PATCH: Replace on addresses[type eq "work"].postalCode with no work address creates it', () => {
+  test('E-11 Entra PATCH: Replace on addresses[type eq "work"].postalCode with no work address creates it', async () => {
     const ops = normalizePatchOperations("User", [{ op: "Replace", path: 'addresses[type eq "work"].postalCode', value: "98052" }], user);
-    expect(ops).toEqual([{ op: "add", path: "addresses", value: [{ type: "work", postalCode: "98052" }] }]);
+    expect((await applyWithBridge("User", user, ops)).addresses).toEqual([{ type: "work", postalCode: "98052" }]);
+  });
+
+  test('E-11 RFC 7643 §2.3.1 caseExact: Replace on emails[type eq "work"].value updates a stored "Work" email instead of adding one', async () => {
+    const current = { ...user, emails: [{ type: "Work", value: "old@contoso.com" }] };
+    const ops = normalizePatchOperations("User", [{ op: "Replace", path: 'emails[type eq "work"].value', value: "new@contoso.com" }], current);
+    expect((await applyWithBridge("User", current, ops)).emails).toEqual([{ type: "Work", value: "new@contoso.com" }]);
   });
 
   test("E-17 Entra legacy PATCH: six Replace ops incl. the enterprise employeeNumber apply", async () => {
@@ -62,7 +67,7 @@ describe("Entra ID PATCH dialect", () => {
       { op: "Replace", path: "externalId", value: "alice" },
       { op: "Replace", path: `${ENTERPRISE}:employeeNumber`, value: "42" },
     ], current);
-    const patched = await applyWithScimmy("User", current, ops);
+    const patched = await applyWithBridge("User", current, ops);
     expect(patched).toMatchObject({ displayName: "Alice S", externalId: "alice", name: { givenName: "Al", familyName: "Smyth" }, emails: [{ type: "work", value: "b@contoso.com" }], [ENTERPRISE]: { employeeNumber: "42" } });
   });
 
@@ -77,19 +82,19 @@ describe("Entra ID PATCH dialect", () => {
       { op: "replace", path: "name.familyName", value: "Unua" },
       { op: "replace", path: `${ENTERPRISE}:employeeNumber`, value: "Aklq" },
     ]);
-    expect(await applyWithScimmy("User", user, ops)).toMatchObject({ displayName: "Bjfe", name: { givenName: "Kkom", familyName: "Unua" }, [ENTERPRISE]: { employeeNumber: "Aklq" } });
+    expect(await applyWithBridge("User", user, ops)).toMatchObject({ displayName: "Bjfe", name: { givenName: "Kkom", familyName: "Unua" }, [ENTERPRISE]: { employeeNumber: "Aklq" } });
   });
 
   test("E-19 Entra tutorial PATCH: Add path \"manager\" with [{$ref, value}] sets the enterprise manager", async () => {
     const ops = normalizePatchOperations("User", [{ op: "Add", path: "manager", value: [{ $ref: null, value: "m1" }] }], user);
     expect(ops).toEqual([{ op: "add", path: `${ENTERPRISE}:manager`, value: { value: "m1" } }]);
-    expect((await applyWithScimmy("User", user, ops))[ENTERPRISE]).toEqual({ manager: { value: "m1" } });
+    expect((await applyWithBridge("User", user, ops))[ENTERPRISE]).toEqual({ manager: { value: "m1" } });
   });
 
   test("E-20 Entra live PATCH: manager given as a bare id string is wrapped into {value}", async () => {
     const ops = normalizePatchOperations("User", [{ op: "Replace", path: `${ENTERPRISE}:manager`, value: "m2" }], user);
     expect(ops).toEqual([{ op: "replace", path: `${ENTERPRISE}:manager`, value: { value: "m2" } }]);
-    expect((await applyWithScimmy("User", user, ops))[ENTERPRISE]).toEqual({ manager: { value: "m2" } });
+    expect((await applyWithBridge("User", user, ops))[ENTERPRISE]).toEqual({ manager: { value: "m2" } });
   });
 
   test("E-20 Entra live PATCH: Replace manager with an empty value removes the manager", () => {
@@ -101,7 +106,7 @@ describe("Entra ID PATCH dialect", () => {
     const current = { ...user, title: "Boss", phoneNumbers: [{ type: "work", value: "1" }] };
     const ops = normalizePatchOperations("User", [{ op: "replace", path: "title", value: null }, { op: "Replace", path: "phoneNumbers", value: null }], current);
     expect(ops).toEqual([{ op: "remove", path: "title" }, { op: "remove", path: "phoneNumbers" }]);
-    const patched = await applyWithScimmy("User", current, ops);
+    const patched = await applyWithBridge("User", current, ops);
     expect(patched.title).toBeUndefined();
     expect(patched.phoneNumbers).toBeUndefined();
   });
@@ -110,7 +115,7 @@ describe("Entra ID PATCH dialect", () => {
     const group = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], id: "g1", displayName: "G" };
     const ops = normalizePatchOperations("Group", [{ op: "Add", path: "members", value: [{ $ref: null, value: "u1" }, { $ref: null, value: "u2" }] }], group);
     expect(ops).toEqual([{ op: "add", path: "members", value: [{ value: "u1" }, { value: "u2" }] }]);
-    expect((await applyWithScimmy("Group", group, ops)).members).toEqual([{ value: "u1" }, { value: "u2" }]);
+    expect((await applyWithBridge("Group", group, ops)).members).toEqual([{ value: "u1" }, { value: "u2" }]);
   });
 
   test("E-28 Entra legacy PATCH group: Remove members by value list removes only the listed members", async () => {
@@ -120,7 +125,7 @@ describe("Entra ID PATCH dialect", () => {
       { op: "remove", path: 'members[value eq "u1"]' },
       { op: "remove", path: 'members[value eq "u3"]' },
     ]);
-    expect((await applyWithScimmy("Group", group, ops)).members).toEqual([{ value: "u2" }]);
+    expect((await applyWithBridge("Group", group, ops)).members).toEqual([{ value: "u2" }]);
   });
 
   test("E-29 Entra aadOptscim062020 PATCH group: remove members[value eq \"…\"] passes through", () => {

@@ -1,6 +1,6 @@
 /** Okta PATCH dialect (../shared/scim-idp.md §1.2), one test per quirk. */
 import { normalizePatchOperations } from "../../src/scim/dialect/normalize";
-import { applyWithScimmy } from "./scimmy-apply";
+import { applyWithBridge } from "./bridge-apply";
 
 const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const user = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], id: "u1", userName: "test.user@okta.local", active: true };
@@ -10,7 +10,7 @@ describe("Okta PATCH dialect", () => {
   test("O-07 Okta deactivate: replace without path, value {active:false}", async () => {
     const ops = normalizePatchOperations("User", [{ op: "replace", value: { active: false } }], user);
     expect(ops).toEqual([{ op: "replace", path: "active", value: false }]);
-    expect((await applyWithScimmy("User", user, ops)).active).toBe(false);
+    expect((await applyWithBridge("User", user, ops)).active).toBe(false);
   });
 
   test('O-08 Okta reactivate with a string boolean inside the pathless value ("true")', async () => {
@@ -21,7 +21,7 @@ describe("Okta PATCH dialect", () => {
   test("O-13 Okta group rename: pathless replace carrying the group's own id drops the id", async () => {
     const ops = normalizePatchOperations("Group", [{ op: "replace", value: { id: "abf4", displayName: "Renamed" } }], group);
     expect(ops).toEqual([{ op: "replace", path: "displayName", value: "Renamed" }]);
-    expect((await applyWithScimmy("Group", group, ops)).displayName).toBe("Renamed");
+    expect((await applyWithBridge("Group", group, ops)).displayName).toBe("Renamed");
   });
 
   test("O-13 Okta group rename: a different id inside the value is kept for validation to refuse", () => {
@@ -38,13 +38,13 @@ describe("Okta PATCH dialect", () => {
       { op: "remove", path: 'members[value eq "89bb"]' },
       { op: "add", path: "members", value: [{ value: "23a3", display: "test.user@okta.local" }] },
     ]);
-    expect((await applyWithScimmy("Group", group, ops)).members).toEqual([{ value: "23a3", display: "test.user@okta.local" }]);
+    expect((await applyWithBridge("Group", group, ops)).members).toEqual([{ value: "23a3", display: "test.user@okta.local" }]);
   });
 
   test("O-15 Okta full membership push: replace members with members lacking type", async () => {
     const ops = normalizePatchOperations("Group", [{ op: "replace", path: "members", value: [{ value: "a" }, { value: "b" }] }], group);
     expect(ops).toEqual([{ op: "replace", path: "members", value: [{ value: "a" }, { value: "b" }] }]);
-    expect((await applyWithScimmy("Group", group, ops)).members).toEqual([{ value: "a" }, { value: "b" }]);
+    expect((await applyWithBridge("Group", group, ops)).members).toEqual([{ value: "a" }, { value: "b" }]);
   });
 });
 
@@ -52,7 +52,7 @@ describe("Microsoft reference suite PATCH quirks", () => {
   test("Microsoft suite group PATCH: add members with a bare string value becomes [{value}]", async () => {
     const ops = normalizePatchOperations("Group", [{ op: "add", path: "members", value: "string id 1" }], { ...group, members: [] });
     expect(ops).toEqual([{ op: "add", path: "members", value: [{ value: "string id 1" }] }]);
-    expect((await applyWithScimmy("Group", { ...group, members: [] }, ops)).members).toEqual([{ value: "string id 1" }]);
+    expect((await applyWithBridge("Group", { ...group, members: [] }, ops)).members).toEqual([{ value: "string id 1" }]);
   });
 
   test("Microsoft suite group PATCH: a single member object (not an array) becomes a one-entry list", () => {
@@ -62,7 +62,7 @@ describe("Microsoft reference suite PATCH quirks", () => {
   test("Generic PATCH: capitalised attribute names in the path are spelled canonically", async () => {
     const ops = normalizePatchOperations("User", [{ op: "replace", path: "Name.GivenName", value: "X" }, { op: "replace", path: "Active", value: "FALSE" }], user);
     expect(ops).toEqual([{ op: "replace", path: "name.givenName", value: "X" }, { op: "replace", path: "active", value: false }]);
-    expect(await applyWithScimmy("User", user, ops)).toMatchObject({ name: { givenName: "X" }, active: false });
+    expect(await applyWithBridge("User", user, ops)).toMatchObject({ name: { givenName: "X" }, active: false });
   });
 
   test('Generic PATCH: primary "True" inside an emails value entry is a boolean', () => {

@@ -1,6 +1,6 @@
 /** Value filters inside PATCH paths, as IdPs and suites write them (../shared/scim-idp.md §1.1, §1.3, §B.1). */
 import { normalizePatchOperations } from "../../src/scim/dialect/normalize";
-import { applyWithScimmy } from "./scimmy-apply";
+import { applyWithBridge } from "./bridge-apply";
 
 const user = {
   schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -19,7 +19,7 @@ describe("value filters in PATCH paths", () => {
   test("Microsoft suite style: unquoted value and capitalised names (Emails[Type eq work].Value) are canonical and quoted", async () => {
     const ops = normalizePatchOperations("User", [{ op: "replace", path: "Emails[Type eq work].Value", value: "new@contoso.com" }], user);
     expect(ops).toEqual([{ op: "replace", path: 'emails[type eq "work"].value', value: "new@contoso.com" }]);
-    expect((await applyWithScimmy("User", user, ops)).emails).toEqual([{ type: "work", value: "new@contoso.com" }, { type: "home", value: "h@contoso.com" }]);
+    expect((await applyWithBridge("User", user, ops)).emails).toEqual([{ type: "work", value: "new@contoso.com" }, { type: "home", value: "h@contoso.com" }]);
   });
 
   test("PingFederate style: capitalised operators (Eq, AND) are lower-cased and literals kept", () => {

@@ -1,6 +1,6 @@
 /** POST/PUT bodies as IdPs send them (../shared/scim-idp.md §1.1, §1.2, §B.1), one test per quirk. */
 import { normalizeResourceBody } from "../../src/scim/dialect/normalize";
-import { validateWithScimmy } from "./scimmy-apply";
+import { validateWithBridge } from "./bridge-apply";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -10,7 +10,7 @@ describe("resource bodies", () => {
   test('Microsoft suite POST /Users: active "True" is created active', () => {
     const body = normalizeResourceBody("User", { schemas: [USER], userName: "emp1", active: "True" });
     expect(body.active).toBe(true);
-    expect(validateWithScimmy("User", body).active).toBe(true);
+    expect(validateWithBridge("User", body).active).toBe(true);
   });
 
   test('Entra legacy PUT /Users: active "False" and emails primary "true" are booleans', () => {
@@ -25,7 +25,7 @@ describe("resource bodies", () => {
       [ENTERPRISE]: { department: null, manager: null },
     });
     expect(body).toEqual({ schemas: [USER, ENTERPRISE], userName: "a", active: true, name: { givenName: "A" } });
-    expect(() => validateWithScimmy("User", body)).not.toThrow();
+    expect(() => validateWithBridge("User", body)).not.toThrow();
   });
 
   test("Microsoft suite PUT /Users: null sub-attributes inside addresses entries are dropped and the rest kept", () => {
@@ -66,13 +66,13 @@ describe("resource bodies", () => {
   test("Generic PUT /Groups: a member given as a bare id string becomes {value}", () => {
     const body = normalizeResourceBody("Group", { schemas: [GROUP], displayName: "G", members: ["u1", { value: "u2" }] });
     expect(body.members).toEqual([{ value: "u1" }, { value: "u2" }]);
-    expect(validateWithScimmy("Group", body).members).toEqual([{ value: "u1" }, { value: "u2" }]);
+    expect(validateWithBridge("Group", body).members).toEqual([{ value: "u1" }, { value: "u2" }]);
   });
 
   test("E-20 Entra POST /Users: enterprise manager given as a bare id string becomes {value}", () => {
     const body = normalizeResourceBody("User", { schemas: [USER, ENTERPRISE], userName: "a", [ENTERPRISE]: { manager: "m1" } });
     expect(body[ENTERPRISE]).toEqual({ manager: { value: "m1" } });
-    expect(validateWithScimmy("User", body)[ENTERPRISE]).toEqual({ manager: { value: "m1" } });
+    expect(validateWithBridge("User", body)[ENTERPRISE]).toEqual({ manager: { value: "m1" } });
   });
 
   test("Microsoft suite POST /Users: capitalised attribute names (Primary, Department, Manager.Value) are spelled canonically", () => {
@@ -96,7 +96,7 @@ describe("resource bodies", () => {
   test("Generic POST /Users: a non-boolean string in active is left for validation to reject", () => {
     const body = normalizeResourceBody("User", { schemas: [USER], userName: "u", active: "maybe" });
     expect(body.active).toBe("maybe");
-    expect(() => validateWithScimmy("User", body)).toThrow();
+    expect(() => validateWithBridge("User", body)).toThrow();
   });
 });
 

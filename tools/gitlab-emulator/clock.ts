@@ -28,3 +28,32 @@ export function isoDate(d: Date): string {
   }
   return memoText;
 }
+
+/**
+ * The emulator's own clock: the base clock (the system's, or a test's) plus an offset that only grows.
+ * PUT /-/emulator/clock moves it forward so that a test running the bridge in another process can make
+ * users dormant (contract §1.4, the 90-day deactivation rule) or end a throttle window without sleeping.
+ * Unmoved, `clock.now` stays the system clock's own function, which keeps nowMs() on its fast path.
+ */
+export interface AdjustableClock {
+  readonly clock: Clock;
+  readonly offsetMs: number;
+  advance(ms: number): void;
+}
+
+export function adjustableClock(base: Clock): AdjustableClock {
+  const clock: Clock = { now: base === systemClock ? systemNow : () => base.now() };
+  let offsetMs = 0;
+  return {
+    clock,
+    get offsetMs() {
+      return offsetMs;
+    },
+    advance(ms: number) {
+      if (!Number.isInteger(ms) || ms < 0) throw new Error(`clock.advanceMs must be an integer ≥ 0, got ${JSON.stringify(ms)}`);
+      offsetMs += ms;
+      const offset = offsetMs;
+      clock.now = () => new Date(base.now().getTime() + offset);
+    },
+  };
+}

@@ -1,10 +1,14 @@
 /**
  * Faults for reliability tests, set through PUT /-/emulator/faults: latency (fixed or a random range), a
  * share of 500/502/503 answers, a share of requests never answered (timeouts) or cut (connection
- * resets), and scripted faults — "the next N calls to this route fail with X". Scripted faults are
- * consumed in order before any random one. Randomness comes from a seeded generator so a failing run can
- * be replayed. Faults apply to /api/v4 and /oauth, never to /-/emulator.
+ * resets), scripted faults — "the next N calls to this route fail with X" — and an outage that ends by
+ * itself: every call answers one status for a duration measured on the emulator's clock (GitLab down
+ * for a minute: 503 from its front end; a throttling burst: Rack::Attack's 429 with Retry-After,
+ * contract §6). An outage comes first, then scripted faults in order, then random ones. Randomness
+ * comes from a seeded generator so a failing run can be replayed. Faults apply to /api/v4 and /oauth,
+ * never to /-/emulator.
  */
+import { nowMs, type Clock } from "./clock";
 
 export interface ScriptedFault {
   method?: string;
@@ -19,7 +23,18 @@ export interface ScriptedFault {
   delayMs?: number;
 }
 
+/** Every call answers `status` until the emulator's clock has moved `durationMs` past the moment it was set. */
+export interface OutageConfig {
+  status: number;
+  durationMs: number;
+  /** Retry-After in seconds; a 429 without it says how long the outage still lasts, rounded up. */
+  retryAfterSeconds?: number;
+  /** Set by the emulator when the outage is configured: when it ends (ISO time on the emulator's clock). */
+  endsAt?: string;
+}
+
 export interface FaultConfig {
+  outage?: OutageConfig;
   latency?: { fixedMs?: number; minMs?: number; maxMs?: number };
   errorRates?: { "500"?: number; "502"?: number; "503"?: number };
   timeoutRate?: number;
@@ -32,7 +47,7 @@ export type FaultAction =
   | { kind: "pass"; delayMs: number }
   | { kind: "timeout"; delayMs: number }
   | { kind: "reset"; delayMs: number }
-  | { kind: "respond"; delayMs: number; status: number; contentType: string; text: string; headers: Record<string, string> };
+  | { kind: "respond"; delayMs: number; status: number; contentType: string; text: string; headers: Record<string, string>; outage?: boolean };
 
 /** What GitLab's front ends answer: Rails renders JSON 500s; 502/503 come from Workhorse/NGINX as HTML. */
 const CANNED: Record<number, { contentType: string; text: string }> = {
@@ -71,6 +86,15 @@ export function validateFaults(config: FaultConfig): FaultConfig {
   if (l && (l.minMs !== undefined || l.maxMs !== undefined) && !(0 <= (l.minMs ?? 0) && (l.minMs ?? 0) <= (l.maxMs ?? -1))) {
     throw new Error("faults.latency needs 0 ≤ minMs ≤ maxMs");
   }
+  const o = config.outage;
+  if (o !== undefined) {
+    if (typeof o !== "object" || o === null) throw new Error("faults.outage must be an object");
+    if (!Number.isInteger(o.status) || o.status < 400 || o.status > 599) throw new Error("faults.outage.status must be an HTTP error status (400-599)");
+    if (!Number.isInteger(o.durationMs) || o.durationMs < 1) throw new Error("faults.outage.durationMs must be an integer ≥ 1");
+    if (o.retryAfterSeconds !== undefined && (!Number.isInteger(o.retryAfterSeconds) || o.retryAfterSeconds < 0)) {
+      throw new Error("faults.outage.retryAfterSeconds must be an integer ≥ 0");
+    }
+  }
   (config.script ?? []).forEach((s, i) => {
     const actions = [s.respond, s.timeout, s.reset].filter(Boolean).length;
     if (!Number.isInteger(s.times) || s.times < 1) throw new Error(`faults.script[${i}].times must be an integer ≥ 1`);
@@ -81,17 +105,43 @@ export function validateFaults(config: FaultConfig): FaultConfig {
       throw new Error(`faults.script[${i}].respond.status must be an HTTP status`);
     }
   });
-  return { ...config, script: (config.script ?? []).map((s) => ({ ...s })) };
+  return { ...config, outage: o && { ...o }, script: (config.script ?? []).map((s) => ({ ...s })) };
+}
+
+/** contract §6 / §9.14: Rack::Attack's 429 is plain text with Retry-After and the reset time. */
+function outageAnswer(o: OutageConfig, endsAtMs: number, now: number, delayMs: number): FaultAction {
+  const remainingSeconds = Math.max(1, Math.ceil((endsAtMs - now) / 1000));
+  const headers: Record<string, string> = {};
+  if (o.retryAfterSeconds !== undefined || o.status === 429) headers["retry-after"] = String(o.retryAfterSeconds ?? remainingSeconds);
+  if (o.status === 429) {
+    const resetSeconds = Math.ceil(endsAtMs / 1000);
+    Object.assign(headers, {
+      "ratelimit-name": "throttle_authenticated_api",
+      "ratelimit-remaining": "0",
+      "ratelimit-reset": String(resetSeconds),
+      "ratelimit-resettime": new Date(resetSeconds * 1000).toUTCString(),
+    });
+    return { kind: "respond", delayMs, status: 429, contentType: "text/plain", text: "Retry later\n", headers, outage: true };
+  }
+  const canned = CANNED[o.status] ?? { contentType: "application/json", text: JSON.stringify({ message: `${o.status}` }) };
+  return { kind: "respond", delayMs, status: o.status, ...canned, headers, outage: true };
 }
 
 export class Faults {
   private config: FaultConfig = {};
+  private outageEndsAtMs = 0;
   private random: () => number = Math.random;
   /** False when nothing is configured, so that the common case costs one check. */
   private active = false;
 
+  constructor(private readonly clock: Clock) {}
+
   set(config: FaultConfig): void {
     this.config = validateFaults(config);
+    if (this.config.outage) {
+      this.outageEndsAtMs = nowMs(this.clock) + this.config.outage.durationMs;
+      this.config.outage.endsAt = new Date(this.outageEndsAtMs).toISOString();
+    }
     this.active = Object.keys(config).some((k) => k !== "randomSeed" && k !== "script") || (this.config.script ?? []).length > 0;
     this.random = config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed);
   }
@@ -108,6 +158,11 @@ export class Faults {
   decide(method: string, path: string, route: string | null): FaultAction {
     if (!this.active) return PASS;
     const delayMs = this.latency();
+    const outage = this.config.outage;
+    if (outage) {
+      const now = nowMs(this.clock);
+      if (now < this.outageEndsAtMs) return outageAnswer(outage, this.outageEndsAtMs, now, delayMs);
+    }
     const script = this.config.script ?? [];
     const index = script.findIndex((s) => (!s.method || s.method.toUpperCase() === method) && (!s.route || s.route === route) && (!s.path || s.path === path));
     if (index >= 0) {

@@ -14,9 +14,9 @@ import { Router, type CompiledRoute } from "./http/router";
 import { Store } from "./state/store";
 import { mergeSettings, type SettingsPatch } from "./state/settings";
 import { applySeed, type Seed, type SeedResult } from "./state/seed";
-import { systemClock, type Clock } from "./clock";
+import { adjustableClock, systemClock, type Clock } from "./clock";
 import { JobQueue } from "./jobs";
-import { RequestLog } from "./request-log";
+import { InFlight, RequestLog } from "./request-log";
 import { Faults } from "./faults";
 import { MembersDeleteLimiter, Throttle } from "./rate-limit";
 import { createListener, type PipelineDeps, type RecordedResponse } from "./server";
@@ -31,7 +31,7 @@ import { controlRoutes } from "./routes/control";
 
 export type { Seed, SeedResult } from "./state/seed";
 export type { Settings, SettingsPatch } from "./state/settings";
-export type { FaultConfig, ScriptedFault } from "./faults";
+export type { FaultConfig, OutageConfig, ScriptedFault } from "./faults";
 export type { RequestRecord } from "./request-log";
 export type { RecordedResponse } from "./server";
 export type { Clock } from "./clock";
@@ -59,7 +59,11 @@ export interface GitLabEmulator {
   /** The live store (replaced by reset(); read it through this property). */
   readonly state: Store;
   requests: RequestLog;
+  /** API calls being answered now, and the most at once since the last reset (DELETE /-/emulator/in-flight). */
+  inFlight: InFlight;
   faults: Faults;
+  /** Moves the emulator's clock forward (as PUT /-/emulator/clock does). */
+  advanceClock(ms: number): void;
   /** Every route served: GitLab's (incl. /oauth) and the /-/emulator control routes. */
   routes: readonly CompiledRoute[];
   seed(seed: Seed): SeedResult;
@@ -97,12 +101,14 @@ function initialStore(adminToken: string, options: GitLabEmulatorOptions, clock:
 export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): Promise<GitLabEmulator> {
   const configured = options.adminToken ?? process.env.GITLAB_EMULATOR_ADMIN_TOKEN;
   const adminToken = configured && configured !== "" ? configured : `glpat-${randomBytes(20).toString("base64url")}`;
-  const clock = options.clock ?? systemClock;
+  const time = adjustableClock(options.clock ?? systemClock);
+  const clock = time.clock;
   const jobs = new JobQueue();
   const throttle = new Throttle();
   const membersDeleteLimiter = new MembersDeleteLimiter();
   const requests = new RequestLog(options.requestLogLimit ?? 10_000);
-  const faults = new Faults();
+  const inFlight = new InFlight();
+  const faults = new Faults(clock);
 
   const api = new Router();
   api.add([...userRoutes, ...userModerationRoutes, ...groupRoutes, ...memberRoutes(membersDeleteLimiter), ...tokenAndKeyRoutes, ...metadataRoutes, ...oauthRoutes]);
@@ -116,6 +122,7 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     clock,
     jobs,
     requests,
+    inFlight,
     faults,
     throttle,
     baseUrl: () => url,
@@ -127,10 +134,11 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     throttle.reset();
     membersDeleteLimiter.reset();
     requests.clear();
+    inFlight.resetPeak();
     faults.clear();
     deps.store = initialStore(adminToken, options, clock);
   };
-  deps.control.add(controlRoutes({ requests, faults, reset }));
+  deps.control.add(controlRoutes({ requests, inFlight, faults, time, reset }));
 
   const server: Server = createServer(createListener(deps));
   server.keepAliveTimeout = 5_000;
@@ -150,7 +158,9 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
       return deps.store;
     },
     requests,
+    inFlight,
     faults,
+    advanceClock: (ms) => time.advance(ms),
     routes: [...api.routes, ...deps.control.routes],
     seed: (seed) => applySeed(deps.store, seed, clock),
     reset,

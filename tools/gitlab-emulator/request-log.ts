@@ -18,7 +18,7 @@ export interface RequestRecord {
   userId: number | null;
   status: number | null;
   /** Set when a fault, not the API, decided the answer. */
-  fault?: "error" | "timeout" | "reset" | "scripted";
+  fault?: "error" | "timeout" | "reset" | "scripted" | "outage";
 }
 
 type StoredRecord = Omit<RequestRecord, "at" | "query"> & { atMs: number; rawQuery: string };
@@ -55,5 +55,26 @@ export class RequestLog {
 
   clear(): void {
     this.entries = [];
+  }
+}
+
+/**
+ * API calls received and not yet answered (or cut), and the most at once since the last reset: lets a
+ * test prove a client's concurrency bound at the server, where it matters.
+ */
+export class InFlight {
+  current = 0;
+  peak = 0;
+
+  enter(): void {
+    if (++this.current > this.peak) this.peak = this.current;
+  }
+
+  leave(): void {
+    this.current--;
+  }
+
+  resetPeak(): void {
+    this.peak = this.current;
   }
 }

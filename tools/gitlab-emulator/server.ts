@@ -14,7 +14,7 @@ import type { Store } from "./state/store";
 import type { Clock } from "./clock";
 import { isoDate, nowMs } from "./clock";
 import type { JobQueue } from "./jobs";
-import type { RequestLog, StoredRecord } from "./request-log";
+import type { InFlight, RequestLog, StoredRecord } from "./request-log";
 import type { FaultAction, Faults } from "./faults";
 import type { Throttle } from "./rate-limit";
 
@@ -37,6 +37,7 @@ export interface PipelineDeps {
   clock: Clock;
   jobs: JobQueue;
   requests: RequestLog;
+  inFlight: InFlight;
   faults: Faults;
   throttle: Throttle;
   baseUrl: () => string;
@@ -60,6 +61,8 @@ export function createListener(deps: PipelineDeps) {
     const match = deps.api.match(method, path);
     const route = match ? match.route.openApiPath : null;
     const record = deps.requests.add(nowMs(deps.clock), method, path, rawQuery, route);
+    deps.inFlight.enter();
+    res.once("close", () => deps.inFlight.leave());
     const fault = deps.faults.decide(method, path, route);
     // The undelayed case calls straight through: no closure per request on the hot path.
     if (!(fault.delayMs > 0)) return proceed(deps, req, res, method, path, query, match, record, fault);
@@ -86,7 +89,7 @@ function proceed(
     return;
   }
   if (fault.kind === "respond") {
-    record.fault = "error";
+    record.fault = fault.outage ? "outage" : "error";
     record.status = fault.status;
     res.writeHead(fault.status, { "content-type": fault.contentType, ...fault.headers });
     res.end(fault.text);

@@ -5,16 +5,13 @@
  */
 import type { SqlRunner } from "../../db/sql-runner";
 import { SqlParams } from "../../db/sql-params";
-import type { ScimGroup } from "../../generated/prisma/client";
-import type { GroupMemberRef, GroupRecord } from "../group-store";
+import { toGroupRecord, type GroupRecord, type GroupRowWithMembers } from "../group-record";
 import { MEMBERS_OF_G } from "../membership-reads";
 import { compilePredicate } from "./compile-predicate";
 import { compileSort } from "./compile-sort";
 import { groupStorage } from "./group-storage";
 import { pageStatement, type SearchResult } from "./page-statement";
 import type { SearchQuery } from "./predicate";
-
-type Row = ScimGroup & { members?: GroupMemberRef[] };
 
 export async function searchGroups(db: SqlRunner, connectionId: string, query: SearchQuery, options: { withMembers: boolean }): Promise<SearchResult<GroupRecord>> {
   const p = new SqlParams();
@@ -26,6 +23,6 @@ export async function searchGroups(db: SqlRunner, connectionId: string, query: S
     orderBy: compileSort(query.sort, groupStorage, p),
     query,
   });
-  const { totalResults, rows } = await statement.run<Row>(db);
-  return { totalResults, records: rows.map(({ members, ...row }) => (members === undefined ? { row } : { row, members })) };
+  const { totalResults, rows } = await statement.run<GroupRowWithMembers>(db);
+  return { totalResults, records: rows.map(toGroupRecord) };
 }

@@ -10,16 +10,13 @@
  */
 import type { SqlRunner } from "../../db/sql-runner";
 import { SqlParams } from "../../db/sql-params";
-import type { ScimUser } from "../../generated/prisma/client";
 import { GROUPS_OF_U } from "../membership-reads";
-import type { UserGroupRef, UserRecord } from "../user-store";
+import { toUserRecord, type UserRecord, type UserRowWithGroups } from "../user-record";
 import { compilePredicate } from "./compile-predicate";
 import { compileSort } from "./compile-sort";
 import type { SearchQuery } from "./predicate";
 import { userStorage } from "./user-storage";
 import { pageStatement, type SearchResult } from "./page-statement";
-
-type Row = ScimUser & { groups?: UserGroupRef[] };
 
 export async function searchUsers(db: SqlRunner, connectionId: string, query: SearchQuery, options: { withGroups: boolean }): Promise<SearchResult<UserRecord>> {
   const p = new SqlParams();
@@ -31,6 +28,6 @@ export async function searchUsers(db: SqlRunner, connectionId: string, query: Se
     orderBy: compileSort(query.sort, userStorage, p),
     query,
   });
-  const { totalResults, rows } = await statement.run<Row>(db);
-  return { totalResults, records: rows.map(({ groups, ...row }) => (groups === undefined ? { row } : { row, groups })) };
+  const { totalResults, rows } = await statement.run<UserRowWithGroups>(db);
+  return { totalResults, records: rows.map(toUserRecord) };
 }

@@ -1,6 +1,6 @@
 /**
- * PATCH operations as IdPs send them → RFC 7644 §3.5.2 operations that scimmy applies as meant. Each
- * operation goes through these steps, in order:
+ * PATCH operations as IdPs send them → RFC 7644 §3.5.2 operations that the applier (scim/schema/
+ * patch-apply.ts) applies as meant. Each operation goes through these steps, in order:
  *  1. `op` in lower case (Entra legacy: `Replace`, `Add`, `Remove`);
  *  2. a pathless add/replace becomes one operation per attribute of its value (Entra with
  *     `aadOptscim062020` and Okta send `"value": {"name.givenName": …, "urn:…:employeeNumber": …}`;
@@ -10,12 +10,17 @@
  *     would store `[null]` in a multi-valued attribute);
  *  5. the value shaped (string booleans, bare member ids, manager as a string, nulls dropped);
  *  6. a remove with a value list (Entra legacy: `"path":"members","value":[{"value":"…"}]`) becomes one
- *     filtered remove per listed entry, so that only those go;
- *  7. add/replace through a value filter that selects nothing (Entra: `emails[type eq "work"].value` on a
- *     user without a work email) becomes an add of the entry (scimmy would answer 400 noTarget).
+ *     filtered remove per listed entry, so that only those go; a value list it cannot read is kept, for
+ *     the applier to refuse (dropping it would remove every member);
+ *  7. an add/replace of a whole extension (`"path": "urn:…:enterprise:2.0:User"`) becomes one operation
+ *     per attribute, exactly like the pathless form.
+ * A `schemas` or `meta` key inside a pathless value or an extension object is bookkeeping and dropped.
+ * Entra's add through a value filter that selects nothing (`emails[type eq "work"].value` on a user
+ * without a work email) is the applier's, which compares values as the schema says (caseExact).
+ * Operations it cannot read (a non-string `op` or `path`) are returned unchanged for validation to refuse.
  */
 import { isManager, isMultiValued, shapeAttributeValue } from "./attribute-values";
-import { entryMatches, formatPatchPath, parseEqualities, parsePatchPath, type PatchPath } from "./patch-path";
+import { formatPatchPath, parsePatchPath, type PatchPath } from "./patch-path";
 import { canonicalSchemaUrn, coreSchemaOf } from "./schema-names";
 import { isJsonObject, type JsonObject, type PatchOperation, type ScimResourceType } from "./types";
 import { withoutNulls } from "./values";
@@ -31,7 +36,9 @@ function expandPathless(type: ScimResourceType, operation: PatchOperation, curre
     if (key.toLowerCase() === "id" && value === current.id) continue;
     if (isExtensionKey(type, key) && isJsonObject(value)) {
       // A whole extension object: `{"urn:…:enterprise:2.0:User": {"employeeNumber": …}}`.
-      for (const [name, item] of Object.entries(value)) expanded.push({ op: operation.op, path: `${key}:${name}`, value: item });
+      for (const [name, item] of Object.entries(value)) {
+        if (!BOOKKEEPING.has(name.toLowerCase())) expanded.push({ op: operation.op, path: `${key}:${name}`, value: item });
+      }
       continue;
     }
     expanded.push({ op: operation.op, path: key, value });
@@ -58,33 +65,27 @@ function removeListedEntries(type: ScimResourceType, path: PatchPath, value: unk
   const entries = shapeAttributeValue(type, path.ref, value) as unknown[];
   const ops: PatchOperation[] = [];
   for (const entry of entries) {
-    if (!isJsonObject(entry) || typeof entry.value !== "string") return undefined;
+    if (!isJsonObject(entry) || typeof entry.value !== "string") return [{ op: "remove", path: formatPatchPath(path), value }];
     ops.push({ op: "remove", path: `${formatPatchPath(path)}[value eq ${JSON.stringify(entry.value)}]` });
   }
   return ops;
 }
 
-/** Step 7: add/replace through a value filter that matches no entry → add the entry. */
-function addAbsentEntry(path: PatchPath, value: unknown, current: JsonObject): PatchOperation | undefined {
-  if (path.filter === undefined || path.ref.urn) return undefined;
-  const equalities = parseEqualities(path.filter);
-  if (!equalities) return undefined;
-  const existing = current[path.ref.attribute];
-  if (Array.isArray(existing) && existing.some((entry) => entryMatches(entry, equalities))) return undefined;
-  let entry: JsonObject;
-  if (path.filteredSub !== undefined) entry = { ...equalities, [path.filteredSub]: value };
-  else if (isJsonObject(value)) entry = { ...equalities, ...value };
-  else return undefined;
-  return { op: "add", path: formatPatchPath({ ref: path.ref }), value: [entry] };
-}
-
 function normalizeOperation(type: ScimResourceType, operation: PatchOperation, current: JsonObject): PatchOperation[] {
   const op = operation.op.trim().toLowerCase();
-  if (typeof operation.path !== "string" || operation.path.trim() === "") {
-    if (op === "remove") return [{ ...operation, op }];
-    return expandPathless(type, { ...operation, op }, current).flatMap((expanded) =>
-      expanded.path === undefined ? [expanded] : normalizeOperation(type, expanded, current),
+  const pathless = operation.path === undefined || operation.path === null || (typeof operation.path === "string" && operation.path.trim() === "");
+  if (pathless) {
+    const { path: _path, ...rest } = operation;
+    if (op === "remove") return [{ ...rest, op }];
+    return expandPathless(type, { ...rest, op }, current).flatMap((expanded) =>
+      // An empty key is no path: left as it is for the applier to refuse, never expanded again.
+      expanded.path === undefined || expanded.path.trim() === "" ? [expanded] : normalizeOperation(type, expanded, current),
     );
+  }
+  if (typeof operation.path !== "string") return [{ ...operation, op }];
+  if (op !== "remove" && isExtensionKey(type, operation.path) && isJsonObject(operation.value)) {
+    // Step 7: the whole extension, as if sent without a path.
+    return normalizeOperation(type, { op, value: { [operation.path]: operation.value } }, current);
   }
   const path = parsePatchPath(type, operation.path);
   if (!path) return [{ ...operation, op }]; // not a path we understand: let validation say why
@@ -95,12 +96,7 @@ function normalizeOperation(type: ScimResourceType, operation: PatchOperation, c
   }
   if (op === "remove") return removeListedEntries(type, path, operation.value) ?? [{ op, path: canonicalPath }];
   if (!hasValue) return [{ op, path: canonicalPath }];
-  const value = shapeValue(type, path, operation.value);
-  if (op === "add" || op === "replace") {
-    const added = addAbsentEntry(path, value, current);
-    if (added) return [added];
-  }
-  return [{ op, path: canonicalPath, value }];
+  return [{ op, path: canonicalPath, value: shapeValue(type, path, operation.value) }];
 }
 
 /**

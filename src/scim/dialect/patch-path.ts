@@ -1,7 +1,7 @@
 /**
  * PATCH paths (RFC 7644 §3.5.2 `attrPath[valFilter].subAttr`), split and canonically spelled, and the
- * small "all of these sub-attributes equal these values" filters that Entra puts inside them
- * (`emails[type eq "work"].value`), which the dialect layer must evaluate itself to create absent entries.
+ * small "all of these sub-attributes equal these values" filters that IdPs put inside them
+ * (`members[value eq "…"]`), which the group member recogniser reads without evaluating a filter.
  */
 import { normalizeValueFilter } from "./filter-leniency";
 import type { AttributeRef } from "./attribute-values";
@@ -59,14 +59,4 @@ export function parseEqualities(filter: string): Record<string, string | number 
     if (!and.exec(filter)) return undefined;
     at = and.lastIndex;
   }
-}
-
-/** Whether `entry` has all the equalities; `type` compares case-insensitively (RFC 7643 caseExact false). */
-export function entryMatches(entry: unknown, equalities: Record<string, string | number | boolean>): boolean {
-  if (typeof entry !== "object" || entry === null) return false;
-  return Object.entries(equalities).every(([name, expected]) => {
-    const actual = (entry as Record<string, unknown>)[name];
-    if (name === "type" && typeof actual === "string" && typeof expected === "string") return actual.toLowerCase() === expected.toLowerCase();
-    return actual === expected;
-  });
 }

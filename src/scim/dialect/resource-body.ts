@@ -40,6 +40,8 @@ function shapeAttributes(type: ScimResourceType, body: JsonObject): JsonObject {
       }
       const table = attributesOf(type, urn);
       for (const [name, item] of Object.entries(value)) {
+        // Some senders repeat `schemas` inside the extension object; the top-level list is the one that counts.
+        if (name.toLowerCase() === "schemas") continue;
         const attribute = canonicalAttribute(table, name);
         (extensions[urn] ??= {})[attribute] = shapeAttributeValue(type, { urn, attribute }, item);
       }

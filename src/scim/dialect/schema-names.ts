@@ -82,7 +82,8 @@ export function canonicalSchemaUrn(type: ScimResourceType, urn: string): string 
 /** The attribute table a (canonical) schema URN stands for; undefined for the core schema's own URN prefix. */
 export function attributesOf(type: ScimResourceType, urn?: string): AttributeTable {
   const names = schemaNames(type);
-  return urn && urn !== coreSchemaOf(type) ? names.extensions[urn] ?? {} : names.core;
+  if (!urn || urn === coreSchemaOf(type)) return names.core;
+  return Object.hasOwn(names.extensions, urn) ? names.extensions[urn] : {};
 }
 
 /** `name` spelled as in `table`, or unchanged when unknown. */
@@ -92,7 +93,8 @@ export function canonicalAttribute(table: AttributeTable, name: string): string 
 
 /** `sub` spelled as a sub-attribute of `attribute` in `table`, or unchanged when unknown. */
 export function canonicalSubAttribute(table: AttributeTable, attribute: string, sub: string): string {
-  return findName(table[attribute] ?? [], sub) ?? sub;
+  // Own keys only: a request may name `constructor` or `__proto__`.
+  return findName(Object.hasOwn(table, attribute) ? table[attribute] : [], sub) ?? sub;
 }
 
 /**

@@ -1,13 +1,13 @@
 /** /ServiceProviderConfig, /Schemas, /ResourceTypes (RFC 7644 §4). Authenticated like everything else. */
 import { Router } from "express";
-import type { AppDeps } from "../../app";
 import { notFound } from "../errors";
 import { scimBaseOf } from "../http/scim-base";
 import { sendScim } from "../http/send";
 import { listResponse } from "../list/list-response";
+import type { ScimDeps } from "../scim-deps";
 import { resourceTypeDocuments, schemaDocuments, serviceProviderConfig } from "./discovery-documents";
 
-export function discoveryRoutes({ config }: AppDeps): Router {
+export function discoveryRoutes({ config }: Pick<ScimDeps, "config">): Router {
   const router = Router();
   router.get("/ServiceProviderConfig", (req, res) => sendScim(res, 200, serviceProviderConfig(config, scimBaseOf(req, config))));
   router.get("/Schemas", (req, res) => {

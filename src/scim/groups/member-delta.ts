@@ -7,7 +7,7 @@
  * scimmy would reject, a body scimmy would reject) answers undefined and takes the general path,
  * which validates it and says why. Operations apply in order: an id's last operation decides.
  */
-import type { MemberChange } from "../../provisioning/group-store";
+import type { MemberChange } from "../../provisioning/changes";
 import { isUuid } from "../../provisioning/uuid";
 import { wellFormedPatchOperations } from "../dialect/normalize";
 import { parseEqualities } from "../dialect/patch-path";

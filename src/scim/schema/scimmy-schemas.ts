@@ -1,7 +1,15 @@
 /**
- * The scimmy schema classes the bridge validates against: core User extended (optionally) with the
- * enterprise extension, and core Group. Extended once at module load, never per request: scimmy's
- * schema classes are process-wide singletons.
+ * The scimmy schema classes the bridge describes (GET /Schemas) and the schema definitions it
+ * validates resources against.
+ *
+ * Two sets, because scimmy treats `canonicalValues` as a closed list while RFC 7643 §7 makes them
+ * suggestions ("canonicalValues: A collection of suggested canonical values that MAY be used"): Entra
+ * sends roles of type "WindowsAzureActiveDirectoryRole", Okta email type "Work", and scimmy's own
+ * `roles.type` and `x509Certificates.type` declare `canonicalValues: []`, which refuses any type at
+ * all. The described set keeps the suggestions for discovery; the validation set is a copy built with
+ * scimmy's public constructors (Attribute, SchemaDefinition), identical except that it suggests nothing.
+ * Both are built once at module load, never per request: scimmy's schema classes are process-wide
+ * singletons.
  */
 import SCIMMY from "scimmy";
 
@@ -19,3 +27,53 @@ export const UserSchema = SCIMMY.Schemas.User;
 export const GroupSchema = SCIMMY.Schemas.Group;
 export const EnterpriseUserSchema = SCIMMY.Schemas.EnterpriseUser;
 export { SCIMMY };
+
+type Attribute = InstanceType<typeof SCIMMY.Types.Attribute>;
+type SchemaDefinition = InstanceType<typeof SCIMMY.Types.SchemaDefinition>;
+
+/** The common attributes (schemas, id, externalId, meta) that every SchemaDefinition adds itself. */
+const COMMON_ATTRIBUTES = new Set(["schemas", "id", "externalId", "meta"]);
+
+function suggestingNothing(attribute: Attribute): Attribute {
+  const subAttributes = (attribute.subAttributes ?? []).map(suggestingNothing);
+  return new SCIMMY.Types.Attribute(attribute.type, attribute.name, { ...attribute.config, canonicalValues: false }, subAttributes);
+}
+
+function validationCopy(definition: SchemaDefinition): SchemaDefinition {
+  const own = definition.attributes.filter((a): a is Attribute => a instanceof SCIMMY.Types.Attribute && !COMMON_ATTRIBUTES.has(a.name));
+  return new SCIMMY.Types.SchemaDefinition(definition.name, definition.id, definition.description, own.map(suggestingNothing));
+}
+
+/** What POST, PUT and the result of a PATCH are coerced with: the described schemas, canonical values as suggestions. */
+export const ValidationDefinitions = {
+  User: validationCopy(UserSchema.definition).extend(validationCopy(EnterpriseUserSchema.definition), false),
+  Group: validationCopy(GroupSchema.definition),
+} as const;
+
+/**
+ * Whether the validation definition declares a top-level (or extension) attribute multi-valued, given
+ * its JSON path from the attribute catalog (["emails"], [ENTERPRISE_USER_SCHEMA, "manager"], …).
+ * Read from scimmy's definitions because the catalog's AttributeDef.multiValued is false throughout.
+ */
+export function declaresMultiValued(type: keyof typeof ValidationDefinitions, jsonPath: readonly string[]): boolean {
+  const name = jsonPath[0].startsWith("urn:") ? `${jsonPath[0]}:${jsonPath[1]}` : jsonPath[0];
+  return MULTI_VALUED[type].has(name);
+}
+
+/** Names (as the catalog's JSON paths spell them) of the multi-valued attributes, extension ones URN-qualified. */
+const MULTI_VALUED = {
+  User: multiValuedNames(ValidationDefinitions.User),
+  Group: multiValuedNames(ValidationDefinitions.Group),
+};
+
+function multiValuedNames(definition: SchemaDefinition): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const attribute of definition.attributes as unknown[]) {
+    if (attribute instanceof SCIMMY.Types.Attribute) {
+      if (attribute.config.multiValued) names.add(attribute.name);
+    } else if (attribute instanceof SCIMMY.Types.SchemaDefinition) {
+      for (const name of multiValuedNames(attribute)) names.add(`${attribute.id}:${name}`);
+    }
+  }
+  return names;
+}

@@ -1,18 +1,22 @@
 /**
- * The emulator's own control surface under /-/emulator (not GitLab): seed, state, requests, reset,
- * faults, settings and background jobs. The server lets only the emulator admin token through.
+ * The emulator's own control surface under /-/emulator (not GitLab): seed, state, requests, in-flight
+ * calls, reset, faults, settings, the clock and background jobs. The server lets only the emulator
+ * admin token through.
  */
 import type { Context, Reply, RouteDef } from "../http/router";
 import { ApiError } from "../http/errors";
 import { applySeed, SeedError, type Seed } from "../state/seed";
 import { mergeSettings, type SettingsPatch } from "../state/settings";
-import type { RequestLog } from "../request-log";
+import type { InFlight, RequestLog } from "../request-log";
+import type { AdjustableClock } from "../clock";
 import type { Faults, FaultConfig } from "../faults";
 import type { Store } from "../state/store";
 
 export interface ControlDeps {
   requests: RequestLog;
+  inFlight: InFlight;
   faults: Faults;
+  time: AdjustableClock;
   reset(): void;
 }
 
@@ -93,6 +97,21 @@ export function controlRoutes(deps: ControlDeps): RouteDef[] {
         throw badInput(e);
       }
       return { status: 200, body: ctx.store.settings };
+    }),
+    route("GET", "/-/emulator/in-flight", () => ({ status: 200, body: { current: deps.inFlight.current, peak: deps.inFlight.peak } })),
+    route("DELETE", "/-/emulator/in-flight", () => {
+      deps.inFlight.resetPeak();
+      return { status: 204 };
+    }),
+    route("GET", "/-/emulator/clock", (ctx) => ({ status: 200, body: { now: ctx.clock.now().toISOString(), offsetMs: deps.time.offsetMs } })),
+    // Forward only: GitLab's time never runs backwards, and throttle windows and dormancy assume it.
+    route("PUT", "/-/emulator/clock", (ctx) => {
+      try {
+        deps.time.advance((ctx.input as { advanceMs?: number }).advanceMs as number);
+      } catch (e) {
+        throw badInput(e);
+      }
+      return { status: 200, body: { now: ctx.clock.now().toISOString(), offsetMs: deps.time.offsetMs } };
     }),
     route("POST", "/-/emulator/jobs/flush", (ctx) => ({ status: 200, body: { ran: ctx.jobs.flush() } })),
   ];

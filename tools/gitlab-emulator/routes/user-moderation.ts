@@ -2,10 +2,11 @@
  * The user state machine as the API exposes it: block, unblock, deactivate, activate, ban, unban, each
  * with the result matrix of contract §1.4 (201 with a bare true / null / false, or a 403 whose wording
  * depends on who refused: `forbidden!` reasons carry "403 Forbidden - ", service errors do not; §9.3).
- * Each action is one function from the user's current state to an outcome.
+ * Each action is one function from the user's current state to an outcome. Approve (a pending user) is
+ * beside them with its own answer shape.
  */
 import type { Context, Reply, RouteDef } from "../http/router";
-import { forbidden, serviceForbidden } from "../http/errors";
+import { ApiError, forbidden, serviceForbidden } from "../http/errors";
 import { requireAdmin, type Caller } from "../auth";
 import { requireUser } from "./lookups";
 import type { UserRecord, UserState } from "../state/types";
@@ -95,7 +96,23 @@ function moderationRoute(name: string, action: Action): RouteDef {
   };
 }
 
+/**
+ * contract §1.4 "Approve" / §0.2: Users::ApproveService answers 201 {"message":"Success"} and activates a
+ * user pending approval; any other state is 409 with the service's sentence ([users_spec]). GitLab's
+ * route has no admin guard of its own (the service refuses non-admins); the emulator uses the API's
+ * admin check, so a non-admin gets 403 "403 Forbidden" (wording inferred).
+ */
+function approve(ctx: Context): Reply {
+  requireAdmin(ctx.caller);
+  const user = requireUser(ctx.store, ctx.pathParams.id);
+  if (user.state !== "blocked_pending_approval") throw new ApiError(409, { message: "The user you are trying to approve is not pending approval" });
+  user.state = "active";
+  user.updatedAt = ctx.clock.now().toISOString();
+  return { status: 201, body: { message: "Success" } };
+}
+
 export const userModerationRoutes: RouteDef[] = [
+  { method: "POST", pattern: "/api/v4/users/{id:int}/approve", access: "admin", scope: "api", handler: approve },
   moderationRoute("block", (user, caller) => block(user, caller)),
   moderationRoute("unblock", (user) => unblock(user)),
   moderationRoute("deactivate", (user, _caller, ctx) => deactivate(user, ctx.store.settings, ctx.clock.now())),

@@ -238,8 +238,9 @@ function updateUser(ctx: Context): Reply {
     user,
   );
   if (emailChanges) {
-    // contract §1.3 / §9.9: without skip_reconfirmation the new address waits in unconfirmed_email.
-    if (p.skip_reconfirmation) ctx.store.changeEmail(user, p.email!);
+    // contract §1.3 / §9.9: without skip_reconfirmation the new address waits in unconfirmed_email —
+    // unless it is already one of the user's confirmed secondary emails (user.rb check_for_verified_email).
+    if (p.skip_reconfirmation || isConfirmedSecondary(user, p.email!)) ctx.store.changeEmail(user, p.email!);
     else user.unconfirmedEmail = p.email!;
   }
   if (p.username !== undefined && p.username !== user.username) ctx.store.renameUser(user, p.username);
@@ -264,6 +265,9 @@ function updateUser(ctx: Context): Reply {
   user.updatedAt = ctx.clock.now().toISOString();
   return { status: 200, body: userWithAdmin(user, ctx.baseUrl, ctx.store) };
 }
+
+const isConfirmedSecondary = (user: UserRecord, email: string) =>
+  user.secondaryEmails.some((s) => s.confirmed && s.email.toLowerCase() === email.toLowerCase());
 
 /** contract §0.1: `destroy_conditionally!` refuses when If-Unmodified-Since is older than the record. */
 export function assertUnmodifiedSince(ctx: Context, updatedAt: string): void {

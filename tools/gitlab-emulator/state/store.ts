@@ -93,8 +93,16 @@ export class Store {
     this.usersByUsername.set(username.toLowerCase(), user);
   }
 
+  /**
+   * A new primary email. As GitLab's user.rb `update_emails_with_primary_email` does, the old primary
+   * stays as a secondary email, confirmed when the old one was (so it still counts as taken: a create or
+   * update with it answers 409), and a secondary record of the new address is dropped.
+   */
   changeEmail(user: UserRecord, email: string): void {
     this.unindexEmails(user);
+    const previous = user.email;
+    user.secondaryEmails = user.secondaryEmails.filter((s) => s.email.toLowerCase() !== email.toLowerCase());
+    user.secondaryEmails.push({ email: previous, confirmed: user.confirmedAt !== null });
     user.email = email;
     this.indexEmails(user);
   }
