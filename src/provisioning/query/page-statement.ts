@@ -12,10 +12,13 @@ export interface SearchResult<T> {
   records: T[];
 }
 
-export function pageStatement(p: SqlParams, parts: { table: string; where: string; select: string; orderBy: string; query: SearchQuery }) {
+export function pageStatement(p: SqlParams, parts: { table: string; alias: string; where: string; select: string; orderBy: string; query: SearchQuery }) {
+  // The page's ids are chosen first and the rows read after: a sort (a deep page of an unindexed
+  // order sorts the whole tenant) then carries ids and keys, not whole resources.
+  const pageIds = `SELECT ${parts.alias}."id" FROM ${parts.table} WHERE ${parts.where} ORDER BY ${parts.orderBy} LIMIT ${p.add(parts.query.limit)} OFFSET ${p.add(parts.query.offset)}`;
   const sql = `SELECT total."totalResults", page.* FROM (SELECT count(*)::int AS "totalResults" FROM ${parts.table} WHERE ${parts.where}) total
-    LEFT JOIN LATERAL (SELECT ${parts.select} FROM ${parts.table} WHERE ${parts.where}
-      ORDER BY ${parts.orderBy} LIMIT ${p.add(parts.query.limit)} OFFSET ${p.add(parts.query.offset)}) page ON TRUE`;
+    LEFT JOIN LATERAL (SELECT ${parts.select} FROM unnest(ARRAY(${pageIds})) WITH ORDINALITY AS chosen("id", "n")
+      JOIN ${parts.table} ON ${parts.alias}."id" = chosen."id" ORDER BY chosen."n") page ON TRUE`;
   return {
     async run<Row extends { id: string }>(db: SqlRunner): Promise<{ totalResults: number; rows: Row[] }> {
       const result = await db.query<Row & { totalResults: number }>(sql, p.values);

@@ -17,6 +17,7 @@ export async function searchGroups(db: SqlRunner, connectionId: string, query: S
   const p = new SqlParams();
   const where = `g."connectionId" = ${p.uuid(connectionId)} AND g."deletedAt" IS NULL${query.where ? ` AND ${compilePredicate(query.where, groupStorage, p)}` : ""}`;
   const statement = pageStatement(p, {
+    alias: "g",
     table: `"ScimGroup" g`,
     where,
     select: `g.*${options.withMembers ? `, ${MEMBERS_OF_G}` : ""}`,

@@ -22,6 +22,7 @@ export async function searchUsers(db: SqlRunner, connectionId: string, query: Se
   const p = new SqlParams();
   const where = `u."connectionId" = ${p.uuid(connectionId)} AND u."deletedAt" IS NULL${query.where ? ` AND ${compilePredicate(query.where, userStorage, p)}` : ""}`;
   const statement = pageStatement(p, {
+    alias: "u",
     table: `"ScimUser" u`,
     where,
     select: `u.*${options.withGroups ? `, ${GROUPS_OF_U}` : ""}`,
