@@ -48,6 +48,8 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     url: spec.url,
     connections: spec.connections,
     duration: spec.durationSeconds,
+    // Queued behind nine others on the one embedded connection, a large-tenant scan waits seconds.
+    timeout: 60,
     requests: [
       {
         method: spec.method,

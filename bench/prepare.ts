@@ -6,7 +6,8 @@
  *
  * Opens DATA_DIR/pglite as the server does (openDatabase with the configured PGLITE_SHARED_BUFFERS:
  * initdb and migrations on a fresh directory), creates the "bench" connection, seeds the directory
- * (bench/seed.ts; BENCH_USERS, BENCH_GROUPS, BENCH_MEMBERS), runs ANALYZE as the bridge's maintenance
+ * (bench/seed.ts; BENCH_USERS, BENCH_GROUPS, BENCH_MEMBERS), creates the "bench-large" connection with
+ * BENCH_LARGE_USERS (200,000) users (bench/large-tenant.ts, one statement), runs ANALYZE as the bridge's maintenance
  * does after a bulk change, closes, and writes a PreparedDirectory ({ token, users, groups }) as JSON
  * to outFile. This process's memory (initdb's, the seeding's) dies with it; the bridge then opens an
  * existing database, as every start after the first does.
@@ -17,7 +18,8 @@ import { loadConfig } from "../src/config";
 import { createConnection } from "../src/connections/connections";
 import { acquireDataDirLock } from "../src/runtime/data-dir-lock";
 import { openDatabase } from "../src/db/database";
-import { benchSizes, seedDirectory, type PreparedDirectory } from "./seed";
+import { LARGE_TITLE_EVERY, seedLargeTenant } from "./large-tenant";
+import { benchNumber, benchSizes, seedDirectory, type PreparedDirectory } from "./seed";
 
 async function prepare(dataDir: string, outFile: string): Promise<void> {
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, DATABASE_URL: "" });
@@ -28,8 +30,12 @@ async function prepare(dataDir: string, outFile: string): Promise<void> {
     try {
       const connection = await createConnection(db.prisma, { name: "bench", idp: "generic", actor: "bench" });
       const directory = await seedDirectory(db, connection.id, benchSizes());
+      // A second tenant, far larger, in the same database (the large-tenant rows of bench/run.ts).
+      const large = await createConnection(db.prisma, { name: "bench-large", idp: "generic", actor: "bench" });
+      const largeUsers = benchNumber("BENCH_LARGE_USERS", 200_000);
+      await seedLargeTenant(db.sql, large.id, { users: largeUsers, titleEvery: LARGE_TITLE_EVERY });
       await db.sql.exec("ANALYZE");
-      const prepared: PreparedDirectory = { token: connection.token.token, ...directory };
+      const prepared: PreparedDirectory = { token: connection.token.token, ...directory, large: { token: large.token.token, users: largeUsers } };
       fs.writeFileSync(outFile, JSON.stringify(prepared));
     } finally {
       await db.close();

@@ -19,6 +19,8 @@ export interface SeededDirectory {
 export interface PreparedDirectory extends SeededDirectory {
   /** Bearer token of the "bench" connection that owns the seeded directory. */
   token: string;
+  /** The "bench-large" connection (bench/large-tenant.ts): its token and how many users it has. */
+  large: { token: string; users: number };
 }
 
 /** A positive number from the environment (the BENCH_* knobs), or the fallback. */

@@ -12,7 +12,6 @@ import type { Prisma, PrismaClient, ScimGroup } from "../generated/prisma/client
 import type { ChangeAction, GroupChange } from "./changes";
 import type { GroupFields } from "./group-fields";
 import type { GroupRecord } from "./group-record";
-import { membersOfGroups } from "./membership-reads";
 import { deleteGroup } from "./sql/delete-group";
 import { findGroup } from "./sql/find-group";
 import { insertGroup } from "./sql/insert-group";
@@ -41,44 +40,4 @@ export function groupStore(db: Database): GroupStore {
     apply: (ctx, id, change, options) => updateGroup(db, ctx, id, change, options),
     delete: (ctx, id, options) => deleteGroup(db, ctx, id, options),
   };
-}
-
-/*
- * Listing (below) is being replaced by SQL search functions in query/; kept as it was meanwhile.
- */
-
-type Db = PrismaClient;
-
-/** Rows as records, with their members when asked (one join for all rows). */
-async function withMembers(db: Db, rows: ScimGroup[], load: boolean): Promise<GroupRecord[]> {
-  if (!load) return rows.map((row) => ({ row }));
-  const members = await membersOfGroups(db, rows.map((r) => r.id));
-  return rows.map((row) => ({ row, members: (members.get(row.id) ?? []).map(({ id, userName, displayName }) => ({ id, userName, displayName })) }));
-}
-
-export interface GroupQuery {
-  connectionId: string;
-  where: Prisma.ScimGroupWhereInput[];
-  orderBy: Prisma.ScimGroupOrderByWithRelationInput[];
-  skip?: number;
-  take?: number;
-  withMembers: boolean;
-}
-
-function liveWhere(query: Pick<GroupQuery, "connectionId" | "where">): Prisma.ScimGroupWhereInput {
-  return { connectionId: query.connectionId, deletedAt: null, AND: query.where };
-}
-
-export async function listGroups(db: Db, query: GroupQuery): Promise<GroupRecord[]> {
-  const rows = await db.scimGroup.findMany({
-    where: liveWhere(query),
-    orderBy: query.orderBy,
-    skip: query.skip,
-    take: query.take,
-  });
-  return withMembers(db, rows, query.withMembers);
-}
-
-export async function countGroups(db: Db, query: Pick<GroupQuery, "connectionId" | "where">): Promise<number> {
-  return db.scimGroup.count({ where: liveWhere(query) });
 }

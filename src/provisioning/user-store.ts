@@ -10,7 +10,6 @@
 import type { Database } from "../db/database";
 import type { Prisma, PrismaClient, ScimUser } from "../generated/prisma/client";
 import type { ChangeAction, UserChange } from "./changes";
-import { GROUPS_OF_U, groupsOfUsers } from "./membership-reads";
 import { deleteUser } from "./sql/delete-user";
 import { findUser } from "./sql/find-user";
 import { insertUser } from "./sql/insert-user";
@@ -40,63 +39,4 @@ export function userStore(db: Database): UserStore {
     apply: (ctx, id, change, options) => updateUser(db, ctx, id, change, options),
     delete: (ctx, id, options) => deleteUser(db, ctx, id, options),
   };
-}
-
-/*
- * Listing (below) is being replaced by SQL search functions in query/; kept as it was meanwhile.
- */
-
-type Db = PrismaClient;
-type Tx = Prisma.TransactionClient;
-
-/** Rows as records, with their groups when asked (one join for all rows). */
-async function withGroups(db: Db | Tx, rows: ScimUser[], load: boolean): Promise<UserRecord[]> {
-  if (!load) return rows.map((row) => ({ row }));
-  const groups = await groupsOfUsers(db, rows.map((r) => r.id));
-  return rows.map((row) => ({ row, groups: (groups.get(row.id) ?? []).map(({ id, displayName }) => ({ id, displayName })) }));
-}
-
-/** Columns a point lookup may use: each has an index led by connectionId. */
-export type UserKeyColumn = "id" | "userNameKey" | "externalId";
-
-/**
- * The IdP's lookup (`userName eq "…"`, `externalId eq "…"`, `id eq "…"`) as one indexed statement,
- * ordered by id like every database-ordered list. userNameKey and id are unique per connection, so
- * they find one row at most and need no sort (it cost ~20 µs of a ~100 µs lookup).
- */
-export async function findUsersByKey(db: Database, connectionId: string, key: { column: UserKeyColumn; value: string }, options: { take: number; withGroups: boolean }): Promise<UserRecord[]> {
-  const rows = await db.direct.query<UserRowWithGroups>(
-    `SELECT u.*${options.withGroups ? `, ${GROUPS_OF_U}` : ""} FROM "ScimUser" u
-     WHERE u."connectionId" = $1::uuid AND u."${key.column}" = $2${key.column === "id" ? "::uuid" : ""} AND u."deletedAt" IS NULL
-     ${key.column === "externalId" ? `ORDER BY u."id" ` : ""}LIMIT $3`,
-    [connectionId, key.value, options.take],
-  );
-  return rows.map(toRecord);
-}
-
-export interface UserQuery {
-  connectionId: string;
-  where: Prisma.ScimUserWhereInput[];
-  orderBy: Prisma.ScimUserOrderByWithRelationInput[];
-  skip?: number;
-  take?: number;
-  withGroups: boolean;
-}
-
-function liveWhere(query: Pick<UserQuery, "connectionId" | "where">): Prisma.ScimUserWhereInput {
-  return { connectionId: query.connectionId, deletedAt: null, AND: query.where };
-}
-
-export async function listUsers(db: Db, query: UserQuery): Promise<UserRecord[]> {
-  const rows = await db.scimUser.findMany({
-    where: liveWhere(query),
-    orderBy: query.orderBy,
-    skip: query.skip,
-    take: query.take,
-  });
-  return withGroups(db, rows, query.withGroups);
-}
-
-export async function countUsers(db: Db, query: Pick<UserQuery, "connectionId" | "where">): Promise<number> {
-  return db.scimUser.count({ where: liveWhere(query) });
 }

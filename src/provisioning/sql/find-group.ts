@@ -1,10 +1,7 @@
 /** One group by id, with its members when asked, as one statement. */
 import type { Database } from "../../db/database";
 import { toGroupRecord, type GroupRecord, type GroupRowWithMembers } from "../group-record";
-import { membersJsonSql } from "../membership-reads";
-
-/** Group row `g`'s members as a JSON array. */
-const MEMBERS_OF_G = membersJsonSql(`(SELECT "userId", "createdAt" FROM "ScimGroupMember" WHERE "groupId" = g."id")`);
+import { MEMBERS_OF_G } from "../membership-reads";
 
 export async function findGroup(db: Database, connectionId: string, id: string, options: { withMembers: boolean }): Promise<GroupRecord | null> {
   const [found] = await db.direct.query<GroupRowWithMembers>(

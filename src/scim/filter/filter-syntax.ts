@@ -17,7 +17,8 @@ export type CompareOperator = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "
 export type FilterLiteral = string | number | boolean | null;
 
 export type FilterSyntax =
-  | { kind: "and" | "or"; left: FilterSyntax; right: FilterSyntax }
+  /** n-ary: `a or b or c` is one node with three operands, so long chains never nest. */
+  | { kind: "and" | "or"; operands: FilterSyntax[] }
   | { kind: "not"; operand: FilterSyntax }
   | { kind: "compare"; path: string; op: CompareOperator; value: FilterLiteral }
   | { kind: "present"; path: string }
@@ -25,8 +26,16 @@ export type FilterSyntax =
   | { kind: "valuePath"; path: string; filter: FilterSyntax };
 
 const COMPARE_OPERATORS = new Set<string>(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
-const MAX_FILTER_LENGTH = 4096;
-const MAX_DEPTH = 32;
+
+/**
+ * The documented limits (README "Filters"): at most MAX_FILTER_TERMS attribute expressions
+ * (`userName eq "x"`, `title pr`), nested at most MAX_FILTER_DEPTH deep (each `not`, `not (…)`, `(…)`
+ * and `[…]` is one level), in at most MAX_FILTER_LENGTH characters. Beyond them: 400 invalidFilter
+ * naming the limit. The depth limit also bounds every recursion over the tree, here and in the store.
+ */
+export const MAX_FILTER_TERMS = 1000;
+export const MAX_FILTER_DEPTH = 256;
+export const MAX_FILTER_LENGTH = 100_000;
 
 type Token = { type: "word"; text: string } | { type: "string"; text: string } | { type: "(" | ")" | "[" | "]"; text: string };
 
@@ -64,10 +73,11 @@ function tokenize(input: string): Token[] {
   return tokens;
 }
 
-const ATTRIBUTE_PATH = /^(urn:[A-Za-z0-9.:_-]+:)?[A-Za-z$][\w$-]*(\.[A-Za-z$][\w$-]*)?$/;
+const ATTRIBUTE_PATH = /^(urn:[A-Za-z0-9.:_-]+:)?[A-Za-z$][\w$-]*(\.[A-Za-z$][\w$-]*)?$/i;
 
 class Parser {
   private position = 0;
+  private terms = 0;
   constructor(private readonly tokens: Token[]) {}
 
   parseAll(): FilterSyntax {
@@ -94,32 +104,42 @@ class Parser {
   }
 
   private parseOr(depth: number): FilterSyntax {
-    if (depth > MAX_DEPTH) throw invalidFilter("The filter is nested too deeply");
-    let left = this.parseAnd(depth);
+    const operands = [this.parseAnd(depth)];
     while (this.peekWord("or")) {
       this.position++;
-      left = { kind: "or", left, right: this.parseAnd(depth) };
+      operands.push(this.parseAnd(depth));
     }
-    return left;
+    return operands.length === 1 ? operands[0] : { kind: "or", operands: operands.flatMap((o) => (o.kind === "or" ? o.operands : [o])) };
   }
 
   private parseAnd(depth: number): FilterSyntax {
-    let left = this.parseFactor(depth);
+    const operands = [this.parseFactor(depth)];
     while (this.peekWord("and")) {
       this.position++;
-      left = { kind: "and", left, right: this.parseFactor(depth) };
+      operands.push(this.parseFactor(depth));
     }
-    return left;
+    return operands.length === 1 ? operands[0] : { kind: "and", operands: operands.flatMap((o) => (o.kind === "and" ? o.operands : [o])) };
+  }
+
+  private nested(depth: number): number {
+    if (depth + 1 > MAX_FILTER_DEPTH) throw invalidFilter(`The filter nests deeper than ${MAX_FILTER_DEPTH} levels (each "not", "(…)" and "[…]" is a level)`);
+    return depth + 1;
   }
 
   private parseFactor(depth: number): FilterSyntax {
     if (this.peekWord("not")) {
       this.position++;
-      return { kind: "not", operand: this.parseFactor(depth + 1) };
+      const inner = this.nested(depth);
+      // `not (…)` is one level, as `not x` is.
+      if (this.peek()?.type !== "(") return { kind: "not", operand: this.parseFactor(inner) };
+      this.position++;
+      const operand = this.parseOr(inner);
+      this.expect(")");
+      return { kind: "not", operand };
     }
     if (this.peek()?.type === "(") {
       this.position++;
-      const inner = this.parseOr(depth + 1);
+      const inner = this.parseOr(this.nested(depth));
       this.expect(")");
       return inner;
     }
@@ -134,7 +154,7 @@ class Parser {
     if (!ATTRIBUTE_PATH.test(path)) throw invalidFilter(`"${path}" is not a valid attribute path`);
     if (this.peek()?.type === "[") {
       this.position++;
-      const inner = this.parseOr(depth + 1);
+      const inner = this.parseOr(this.nested(depth));
       this.expect("]");
       // `emails[type eq "work"].value eq "x"`: the sub-attribute comparison joins the element filter.
       const next = this.peek();
@@ -142,7 +162,7 @@ class Parser {
         this.position++;
         const subPath = next.text.slice(1);
         const sub = this.parseComparison(subPath);
-        return { kind: "valuePath", path, filter: { kind: "and", left: inner, right: sub } };
+        return { kind: "valuePath", path, filter: { kind: "and", operands: [inner, sub] } };
       }
       return { kind: "valuePath", path, filter: inner };
     }
@@ -150,6 +170,7 @@ class Parser {
   }
 
   private parseComparison(path: string): FilterSyntax {
+    if (++this.terms > MAX_FILTER_TERMS) throw invalidFilter(`The filter has more than ${MAX_FILTER_TERMS} terms (attribute expressions such as userName eq "x")`);
     if (!ATTRIBUTE_PATH.test(path)) throw invalidFilter(`"${path}" is not a valid attribute path`);
     const opToken = this.peek();
     if (!opToken || opToken.type !== "word") throw invalidFilter(`Expected an operator after "${path}"`);

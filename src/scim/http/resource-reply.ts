@@ -31,10 +31,10 @@ export function repliedNotModified(req: Request, res: Response, version: number)
  * GET list and POST /.search. `relation` (members, groups) is loaded only when the projection shows it
  * (Entra reads groups with excludedAttributes=members).
  */
-export async function replyList<W, O, R>(
+export async function replyList<R>(
   res: Response,
   request: ListRequest,
-  source: ListSource<W, O, R>,
+  source: ListSource<R>,
   relation: string,
 ): Promise<void> {
   const catalog = source.catalog;

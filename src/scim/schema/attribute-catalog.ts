@@ -74,7 +74,9 @@ const COMMON: DescribedAttribute[] = [
 ];
 
 function describe(schema: { definition: { describe(basepath?: string): unknown } }): DescribedAttribute[] {
-  return (schema.definition.describe("/Schemas") as { attributes: DescribedAttribute[] }).attributes;
+  // describe() hands out attribute objects whose plain fields come only through toJSON (multiValued,
+  // caseExact … read as undefined on the objects themselves): take the JSON form.
+  return (JSON.parse(JSON.stringify(schema.definition.describe("/Schemas"))) as { attributes: DescribedAttribute[] }).attributes;
 }
 
 function buildCatalog(resourceType: "User" | "Group", coreSchema: string, core: DescribedAttribute[], extensions: Record<string, DescribedAttribute[]>): ResourceCatalog {

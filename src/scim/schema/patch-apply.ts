@@ -21,8 +21,8 @@
  */
 import { isJsonObject, type PatchOperation, type ScimResourceType } from "../dialect/types";
 import { invalidPath, invalidValue, mutability, noTarget } from "../errors";
-import type { Filter } from "../filter/filter";
-import { matchesFilter } from "../filter/filter-evaluator";
+import type { Predicate } from "../../provisioning/query/predicate";
+import { matchesEntry } from "../filter/entry-filter";
 import type { AttributeDef, ResourceCatalog } from "./attribute-catalog";
 import { resolvePatchTarget, type PatchTarget } from "./patch-target";
 import { requireOnePrimary, sameJson, type Json } from "./resource-rules";
@@ -110,9 +110,9 @@ function write(context: Context, doc: Json, op: Op, target: PatchTarget, value: 
   setAt(doc, attribute.jsonPath, value);
 }
 
-function writeFiltered(context: Context, doc: Json, top: AttributeDef, keys: string[], filter: Filter, filteredSub: AttributeDef | undefined, value: unknown): void {
+function writeFiltered(context: Context, doc: Json, top: AttributeDef, keys: string[], filter: Predicate, filteredSub: AttributeDef | undefined, value: unknown): void {
   const entries = arrayAt(doc, keys);
-  const matching = entries.filter((entry) => isJsonObject(entry) && matchesFilter(filter, entry)) as Json[];
+  const matching = entries.filter((entry) => isJsonObject(entry) && matchesEntry(filter, entry)) as Json[];
   let update: Json;
   if (filteredSub) update = { [filteredSub.name]: value };
   else if (isJsonObject(value)) update = declaredSubAttributes(top, value);
@@ -144,11 +144,11 @@ function remove(doc: Json, target: PatchTarget): void {
   }
   const entries = arrayAt(doc, keys);
   if (filteredSub) {
-    for (const entry of entries) if (isJsonObject(entry) && matchesFilter(filter, entry)) delete entry[filteredSub.name];
+    for (const entry of entries) if (isJsonObject(entry) && matchesEntry(filter, entry)) delete entry[filteredSub.name];
     return;
   }
   // A filter that selects nothing removes nothing: Entra removes members idempotently.
-  const kept = entries.filter((entry) => !(isJsonObject(entry) && matchesFilter(filter, entry)));
+  const kept = entries.filter((entry) => !(isJsonObject(entry) && matchesEntry(filter, entry)));
   if (kept.length === entries.length) return;
   return kept.length ? setAt(doc, keys, kept) : deleteAt(doc, keys);
 }
@@ -199,16 +199,15 @@ function clearOtherPrimaries(entries: unknown[], primaries: Json[]): void {
 }
 
 /** `a eq x and b eq y` on sub-attributes → {a: x, b: y}; undefined for any other filter. */
-function equalitiesOf(filter: Filter): Json | undefined {
+function equalitiesOf(filter: Predicate): Json | undefined {
   if (filter.kind === "and") {
-    const left = equalitiesOf(filter.left);
-    const right = equalitiesOf(filter.right);
-    return left && right ? { ...left, ...right } : undefined;
+    const parts = filter.operands.map(equalitiesOf);
+    return parts.every((part) => part !== undefined) ? Object.assign({}, ...parts) : undefined;
   }
-  if (filter.kind !== "compare" || filter.op !== "eq" || filter.target.path.length !== 1) return undefined;
+  if (filter.kind !== "compare" || filter.op !== "eq" || filter.attribute.path.length !== 1) return undefined;
   const { value } = filter;
-  const literal = value.type === "string" || value.type === "dateTime" ? value.text : value.value;
-  return { [filter.target.def.name]: literal };
+  const literal = value.type === "string" ? value.text : value.type === "dateTime" ? value.iso : value.value;
+  return { [filter.attribute.path[0]]: literal };
 }
 
 function objectAt(doc: Json, keys: readonly string[]): Json {

@@ -11,7 +11,7 @@ import { parsePatchPath } from "../dialect/patch-path";
 import { canonicalSchemaUrn, coreSchemaOf, joinAttributePath } from "../dialect/schema-names";
 import type { ScimResourceType } from "../dialect/types";
 import { invalidPath, ScimError } from "../errors";
-import type { Filter } from "../filter/filter";
+import type { Predicate } from "../../provisioning/query/predicate";
 import { bindFilter } from "../filter/filter-binding";
 import { parseFilter, type FilterSyntax } from "../filter/filter-syntax";
 import type { AttributeDef, ResolvedAttribute, ResourceCatalog } from "./attribute-catalog";
@@ -26,7 +26,7 @@ export type PatchTarget =
       /** Whether the (top-level) attribute is multi-valued. */
       multiValued: boolean;
       /** Selects entries of a multi-valued attribute; leaves are relative to one entry. */
-      filter?: Filter;
+      filter?: Predicate;
       /** The sub-attribute after a value filter (`.value` in `emails[type eq "work"].value`). */
       filteredSub?: AttributeDef;
     };
@@ -62,8 +62,8 @@ function requireKnownSubAttributes(syntax: FilterSyntax, parent: AttributeDef, r
   switch (syntax.kind) {
     case "and":
     case "or":
-      requireKnownSubAttributes(syntax.left, parent, refuse);
-      return requireKnownSubAttributes(syntax.right, parent, refuse);
+      for (const operand of syntax.operands) requireKnownSubAttributes(operand, parent, refuse);
+      return;
     case "not":
       return requireKnownSubAttributes(syntax.operand, parent, refuse);
     case "valuePath":
@@ -73,13 +73,13 @@ function requireKnownSubAttributes(syntax: FilterSyntax, parent: AttributeDef, r
   }
 }
 
-function bindEntryFilter(catalog: ResourceCatalog, attribute: ResolvedAttribute, filter: string, refuse: (why: string) => ScimError): Filter {
+function bindEntryFilter(catalog: ResourceCatalog, attribute: ResolvedAttribute, filter: string, refuse: (why: string) => ScimError): Predicate {
   try {
     const syntax = parseFilter(filter);
     requireKnownSubAttributes(syntax, attribute.top, refuse);
     const bound = bindFilter({ kind: "valuePath", path: attribute.canonical, filter: syntax }, catalog);
     if (bound.kind !== "any") throw refuse(`"${attribute.canonical}" cannot take a [filter]`);
-    return bound.filter;
+    return bound.where;
   } catch (error) {
     // The filter parser's verdict (invalidFilter) is, inside a path, a malformed path.
     if (error instanceof ScimError && error.scimType === "invalidFilter") throw refuse(error.detail);

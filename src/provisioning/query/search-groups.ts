@@ -1,0 +1,29 @@
+/**
+ * The one statement behind every group list and search (GET /Groups, POST /.search, Entra's
+ * `displayName eq "…"` lookup on the displayNameKey index): total and page together, each group's
+ * members as JSON when the response shows them (see search-users.ts for the shape).
+ */
+import type { SqlRunner } from "../../db/sql-runner";
+import { SqlParams } from "../../db/sql-params";
+import { toGroupRecord, type GroupRecord, type GroupRowWithMembers } from "../group-record";
+import { MEMBERS_OF_G } from "../membership-reads";
+import { compilePredicate } from "./compile-predicate";
+import { compileSort } from "./compile-sort";
+import { groupStorage } from "./group-storage";
+import { pageStatement, type SearchResult } from "./page-statement";
+import type { SearchQuery } from "./predicate";
+
+export async function searchGroups(db: SqlRunner, connectionId: string, query: SearchQuery, options: { withMembers: boolean }): Promise<SearchResult<GroupRecord>> {
+  const p = new SqlParams();
+  const where = `g."connectionId" = ${p.uuid(connectionId)} AND g."deletedAt" IS NULL${query.where ? ` AND ${compilePredicate(query.where, groupStorage, p)}` : ""}`;
+  const statement = pageStatement(p, {
+    alias: "g",
+    table: `"ScimGroup" g`,
+    where,
+    select: `g.*${options.withMembers ? `, ${MEMBERS_OF_G}` : ""}`,
+    orderBy: compileSort(query.sort, groupStorage, p),
+    query,
+  });
+  const { totalResults, rows } = await statement.run<GroupRowWithMembers>(db);
+  return { totalResults, records: rows.map(toGroupRecord) };
+}

@@ -1,0 +1,36 @@
+/**
+ * The one statement behind every user list and search (GET /Users, POST /.search, and the IdP's
+ * `userName eq "…"` lookup, which the predicate compiler turns into the indexed userNameKey
+ * condition): the total and the page come from the database together, the page with each user's
+ * groups as JSON when the response shows them. Memory is bounded by the page, whatever the tenant.
+ *
+ * The total is a COUNT in a subquery beside the page rather than a window function over the page's
+ * rows: a window count must read every match before LIMIT applies. Measured on PGlite with 200,000
+ * users (EXPLAIN ANALYZE): sortBy=userName&count=10 took 253 ms with the COUNT, 408 ms with
+ * count(*) OVER (); the userName eq lookup 0.21 ms against 0.08 ms, a difference lost in the
+ * request's ~1 ms.
+ */
+import type { SqlRunner } from "../../db/sql-runner";
+import { SqlParams } from "../../db/sql-params";
+import { GROUPS_OF_U } from "../membership-reads";
+import { toUserRecord, type UserRecord, type UserRowWithGroups } from "../user-record";
+import { compilePredicate } from "./compile-predicate";
+import { compileSort } from "./compile-sort";
+import type { SearchQuery } from "./predicate";
+import { userStorage } from "./user-storage";
+import { pageStatement, type SearchResult } from "./page-statement";
+
+export async function searchUsers(db: SqlRunner, connectionId: string, query: SearchQuery, options: { withGroups: boolean }): Promise<SearchResult<UserRecord>> {
+  const p = new SqlParams();
+  const where = `u."connectionId" = ${p.uuid(connectionId)} AND u."deletedAt" IS NULL${query.where ? ` AND ${compilePredicate(query.where, userStorage, p)}` : ""}`;
+  const statement = pageStatement(p, {
+    alias: "u",
+    table: `"ScimUser" u`,
+    where,
+    select: `u.*${options.withGroups ? `, ${GROUPS_OF_U}` : ""}`,
+    orderBy: compileSort(query.sort, userStorage, p),
+    query,
+  });
+  const { totalResults, rows } = await statement.run<UserRowWithGroups>(db);
+  return { totalResults, records: rows.map(toUserRecord) };
+}
