@@ -24,7 +24,7 @@ export interface AppDeps {
 /** The SCIM surface's collaborators, built from the database: it never sees the database itself. */
 function scimDeps({ config, db, wrapStores }: AppDeps): ScimDeps {
   const stores = { users: userStore(db), groups: groupStore(db) };
-  return { config, ...(wrapStores ? wrapStores(stores) : stores), tokens: tokenVerifier(db), listing: db };
+  return { config, ...(wrapStores ? wrapStores(stores) : stores), tokens: tokenVerifier(db) };
 }
 
 export function createApp(deps: AppDeps): Application {

@@ -13,6 +13,9 @@ import type { ChangeAction, GroupChange } from "./changes";
 import type { GroupFields } from "./group-fields";
 import type { GroupRecord } from "./group-record";
 import { deleteGroup } from "./sql/delete-group";
+import type { SearchResult } from "./query/page-statement";
+import type { SearchQuery } from "./query/predicate";
+import { searchGroups } from "./query/search-groups";
 import { findGroup } from "./sql/find-group";
 import { insertGroup } from "./sql/insert-group";
 import { updateGroup } from "./sql/update-group";
@@ -22,6 +25,8 @@ export type { GroupMemberRef, GroupRecord } from "./group-record";
 
 export interface GroupStore {
   find(connectionId: string, id: string, options: { withMembers: boolean }): Promise<GroupRecord | null>;
+  /** One page of the connection's live groups matching the query, and how many match in all. */
+  search(connectionId: string, query: SearchQuery, options: { withMembers: boolean }): Promise<SearchResult<GroupRecord>>;
   /** Creates the group with these members; throws unknownMembers (nothing written) for ids that are not live users. */
   create(ctx: WriteContext, fields: GroupFields, memberIds: readonly string[]): Promise<GroupRecord>;
   /**
@@ -36,6 +41,7 @@ export interface GroupStore {
 export function groupStore(db: Database): GroupStore {
   return {
     find: (connectionId, id, options) => findGroup(db, connectionId, id, options),
+    search: (connectionId, query, options) => searchGroups(db.direct, connectionId, query, options),
     create: (ctx, fields, memberIds) => insertGroup(db, ctx, fields, memberIds),
     apply: (ctx, id, change, options) => updateGroup(db, ctx, id, change, options),
     delete: (ctx, id, options) => deleteGroup(db, ctx, id, options),

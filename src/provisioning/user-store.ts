@@ -10,6 +10,9 @@
 import type { Database } from "../db/database";
 import type { Prisma, PrismaClient, ScimUser } from "../generated/prisma/client";
 import type { ChangeAction, UserChange } from "./changes";
+import type { SearchResult } from "./query/page-statement";
+import type { SearchQuery } from "./query/predicate";
+import { searchUsers } from "./query/search-users";
 import { deleteUser } from "./sql/delete-user";
 import { findUser } from "./sql/find-user";
 import { insertUser } from "./sql/insert-user";
@@ -22,6 +25,8 @@ export type { UserGroupRef, UserRecord } from "./user-record";
 
 export interface UserStore {
   find(connectionId: string, id: string, options: { withGroups: boolean }): Promise<UserRecord | null>;
+  /** One page of the connection's live users matching the query, and how many match in all. */
+  search(connectionId: string, query: SearchQuery, options: { withGroups: boolean }): Promise<SearchResult<UserRecord>>;
   create(ctx: WriteContext, fields: UserFields): Promise<UserRecord>;
   /**
    * Applies a change (see changes.ts). With `expectedVersion`, only while the user still has it.
@@ -35,6 +40,7 @@ export interface UserStore {
 export function userStore(db: Database): UserStore {
   return {
     find: (connectionId, id, options) => findUser(db, connectionId, id, options),
+    search: (connectionId, query, options) => searchUsers(db.direct, connectionId, query, options),
     create: (ctx, fields) => insertUser(db, ctx, fields),
     apply: (ctx, id, change, options) => updateUser(db, ctx, id, change, options),
     delete: (ctx, id, options) => deleteUser(db, ctx, id, options),

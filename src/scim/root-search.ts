@@ -14,12 +14,12 @@ import { groupCatalog, userCatalog } from "./schema/attribute-catalog";
 import type { ScimDeps } from "./scim-deps";
 import { userListSource } from "./users/user-list-source";
 
-export function rootSearch({ config, listing: db }: ScimDeps): RequestHandler {
+export function rootSearch({ config, users: userStore, groups: groupStore }: ScimDeps): RequestHandler {
   return async (req, res) => {
     const scope = requestScope(req, config);
     const request = readSearchRequest(req.body, config);
     const users = await listResources(
-      userListSource(db, scope.connectionId, scope.base),
+      userListSource(userStore, scope.connectionId, scope.base),
       request,
       projectionIncludes(request, userCatalog, "groups"),
       bindListFilter(request.filter, userCatalog),
@@ -28,7 +28,7 @@ export function rootSearch({ config, listing: db }: ScimDeps): RequestHandler {
     const groupStart = Math.max(1, request.startIndex - users.totalResults);
     const groupCount = Math.max(0, request.count - users.resources.length);
     const groups = await listResources(
-      groupListSource(db, scope.connectionId, scope.base),
+      groupListSource(groupStore, scope.connectionId, scope.base),
       { ...request, startIndex: groupStart, count: groupCount },
       projectionIncludes(request, groupCatalog, "members"),
       bindListFilter(request.filter, groupCatalog),

@@ -4,7 +4,6 @@
  */
 import type { Config } from "../config";
 import type { TokenVerifier } from "../connections/token-verifier";
-import type { Database } from "../db/database";
 import type { GroupStore } from "../provisioning/group-store";
 import type { UserStore } from "../provisioning/user-store";
 
@@ -13,9 +12,4 @@ export interface ScimDeps {
   users: UserStore;
   groups: GroupStore;
   tokens: TokenVerifier;
-  /**
-   * Transitional, for the list sources only (users/user-list-source.ts, groups/group-list-source.ts),
-   * until the stores answer searches themselves; nothing else in src/scim may use it.
-   */
-  listing: Database;
 }

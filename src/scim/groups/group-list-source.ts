@@ -1,15 +1,13 @@
-/** Groups as a ListSource: the store's one search statement (src/provisioning/query/search-groups.ts). */
-import type { Database } from "../../db/database";
-import type { GroupRecord } from "../../provisioning/group-store";
-import { searchGroups } from "../../provisioning/query/search-groups";
+/** Groups as a ListSource: the store's one search statement. */
+import type { GroupRecord, GroupStore } from "../../provisioning/group-store";
 import type { ListSource } from "../list/list-engine";
 import { groupCatalog } from "../schema/attribute-catalog";
 import { groupResource } from "./group-resource";
 
-export function groupListSource(db: Database, connectionId: string, base: string): ListSource<GroupRecord> {
+export function groupListSource(groups: GroupStore, connectionId: string, base: string): ListSource<GroupRecord> {
   return {
     catalog: groupCatalog,
-    search: (query, withMembers) => searchGroups(db.direct, connectionId, query, { withMembers }),
+    search: (query, withMembers) => groups.search(connectionId, query, { withMembers }),
     toResource: (record) => groupResource(record, base),
   };
 }

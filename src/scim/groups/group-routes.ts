@@ -23,10 +23,10 @@ import { groupPatchPlan } from "./group-patch";
 import { groupResource } from "./group-resource";
 
 /** Registers /Groups on the SCIM router itself: a nested router would cost a path rewrite per request. */
-export function mountGroupRoutes(router: Router, { config, groups, listing }: ScimDeps): void {
+export function mountGroupRoutes(router: Router, { config, groups }: ScimDeps): void {
   async function list(req: Request, res: Response, request: ListRequest) {
     const scope = requestScope(req, config);
-    await replyList(res, request, groupListSource(listing, scope.connectionId, scope.base), "members");
+    await replyList(res, request, groupListSource(groups, scope.connectionId, scope.base), "members");
   }
 
   function answer(res: Response, status: 200 | 201, record: GroupRecord, base: string, projection: Projection) {

@@ -22,10 +22,10 @@ import { userPatchPlan } from "./user-patch";
 import { userResource } from "./user-resource";
 
 /** Registers /Users on the SCIM router itself: a nested router would cost a path rewrite per request. */
-export function mountUserRoutes(router: Router, { config, users, listing }: ScimDeps): void {
+export function mountUserRoutes(router: Router, { config, users }: ScimDeps): void {
   async function list(req: Request, res: Response, request: ListRequest) {
     const scope = requestScope(req, config);
-    await replyList(res, request, userListSource(listing, scope.connectionId, scope.base), "groups");
+    await replyList(res, request, userListSource(users, scope.connectionId, scope.base), "groups");
   }
 
   function answer(res: Response, status: 200 | 201, record: UserRecord, base: string, projection: Projection) {
