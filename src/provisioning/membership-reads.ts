@@ -12,11 +12,13 @@ export const GROUPS_OF_U = `COALESCE((SELECT json_agg(json_build_object('id', g.
 
 /**
  * Subquery: members as a JSON array in the order they were added, from `memberships`, a FROM item
- * with "userId" and "createdAt" columns aliased `after`.
+ * with "userId" and "createdAt" columns aliased `after`. Only live users count: on PostgreSQL a member
+ * add that commits while a delete of that user is already running escapes the delete's snapshot, and
+ * the membership row of the tombstone it leaves is no member of anything.
  */
 export function membersJsonSql(memberships: string): string {
   return `COALESCE((SELECT json_agg(json_build_object('id', u."id", 'userName', u."userName", 'displayName', u."displayName") ORDER BY after."createdAt", u."id")
-      FROM ${memberships} after JOIN "ScimUser" u ON u."id" = after."userId"), '[]'::json) AS "members"`;
+      FROM ${memberships} after JOIN "ScimUser" u ON u."id" = after."userId" AND u."deletedAt" IS NULL), '[]'::json) AS "members"`;
 }
 
 /** Subquery: the members of group row `g`, as membersJsonSql gives them. */
