@@ -4,8 +4,9 @@
  * Our own Express routers rather than scimmy-routers: that package is a process-wide singleton
  * (handlers and base URL are global, awkward with several tenants), turns unknown handler errors
  * into 404s, evaluates filters in memory after loading everything (no indexed lookups), and has no
- * ETags. scimmy is used for what it does well: schema definitions and coercion, PATCH application
- * and schema descriptions for discovery.
+ * ETags. scimmy is used for what it does well: schema definitions and coercion, and schema
+ * descriptions for discovery (PATCH has our own applier, src/scim/schema/patch-apply.ts: scimmy's
+ * compares case-sensitively and replaces complex attributes wholesale).
  */
 import { Router, type ErrorRequestHandler, type RequestHandler } from "express";
 import { scimAuthenticate } from "./auth";
