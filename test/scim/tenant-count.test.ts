@@ -55,6 +55,21 @@ async function expectStatus(res: { status: number; text: string }, status: numbe
 const randomFamilyName = () => (rng.chance(0.2) ? undefined : rng.pick(WORDS));
 const liveUserIds = (t: Tenant) => [...t.users.keys()];
 
+/** DELETE of a live resource (204; tombstoned in the model) or, `again`, of one already deleted (404; nothing changes). */
+async function deleteOne(t: Tenant, resource: "Users" | "Groups", again: boolean): Promise<string> {
+  const live = resource === "Users" ? t.users : t.groups;
+  const deleted = resource === "Users" ? t.deletedUsers : t.deletedGroups;
+  const pool = again ? deleted : [...live.keys()];
+  if (pool.length === 0) return `no ${again ? "deleted" : "live"} ${resource}`;
+  const id = rng.pick(pool);
+  await expectStatus(await t.scim("delete", `/${resource}/${id}`), again ? 404 : 204, `delete ${resource} ${id}`);
+  if (!again) {
+    live.delete(id);
+    deleted.push(id);
+  }
+  return `deleted ${resource} ${id}${again ? " again" : ""}`;
+}
+
 /** One random step against tenant `t`; answers a description for failure messages. */
 async function step(t: Tenant): Promise<string> {
   const action = rng.pick(["createUser", "createUser", "createTakenUser", "deleteUser", "deleteDeletedUser", "putUser", "createGroup", "createGroupUnknownMember", "deleteGroup", "deleteDeletedGroup", "putGroup"]);
@@ -74,20 +89,10 @@ async function step(t: Tenant): Promise<string> {
       await expectStatus(await t.scim("post", "/Users", userBody(taken)), 409, `duplicate ${taken}`);
       return `refused duplicate ${taken}`;
     }
-    case "deleteUser": {
-      if (live.length === 0) return "no user to delete";
-      const id = rng.pick(live);
-      await expectStatus(await t.scim("delete", `/Users/${id}`), 204, `delete user ${id}`);
-      t.users.delete(id);
-      t.deletedUsers.push(id);
-      return `deleted user ${id}`;
-    }
-    case "deleteDeletedUser": {
-      if (t.deletedUsers.length === 0) return "no deleted user";
-      const id = rng.pick(t.deletedUsers);
-      await expectStatus(await t.scim("delete", `/Users/${id}`), 404, `delete deleted user ${id}`);
-      return `deleted user ${id} again`;
-    }
+    case "deleteUser":
+      return deleteOne(t, "Users", false);
+    case "deleteDeletedUser":
+      return deleteOne(t, "Users", true);
     case "putUser": {
       if (live.length === 0) return "no user to replace";
       const id = rng.pick(live);
@@ -111,20 +116,10 @@ async function step(t: Tenant): Promise<string> {
       await expectStatus(res, 400, "create group naming a deleted user");
       return "refused group naming a deleted user";
     }
-    case "deleteGroup": {
-      if (t.groups.size === 0) return "no group to delete";
-      const id = rng.pick([...t.groups]);
-      await expectStatus(await t.scim("delete", `/Groups/${id}`), 204, `delete group ${id}`);
-      t.groups.delete(id);
-      t.deletedGroups.push(id);
-      return `deleted group ${id}`;
-    }
-    case "deleteDeletedGroup": {
-      if (t.deletedGroups.length === 0) return "no deleted group";
-      const id = rng.pick(t.deletedGroups);
-      await expectStatus(await t.scim("delete", `/Groups/${id}`), 404, `delete deleted group ${id}`);
-      return `deleted group ${id} again`;
-    }
+    case "deleteGroup":
+      return deleteOne(t, "Groups", false);
+    case "deleteDeletedGroup":
+      return deleteOne(t, "Groups", true);
     default: {
       if (t.groups.size === 0) return "no group to replace";
       const id = rng.pick([...t.groups]);

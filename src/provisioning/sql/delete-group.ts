@@ -1,8 +1,9 @@
 /**
  * Deletes a group, one statement: the row becomes a tombstone (invisible over SCIM), its memberships
  * go, the former members get a new version (their `groups` changed), one audit event names them,
- * the group is marked for reconciliation and the connection's count of live groups drops. With `expectedVersion` only while the group still has that
- * version. False when there is no such group; versionMismatch when the version moved.
+ * the group is marked for reconciliation and the connection's count of live groups drops. With
+ * `expectedVersion` only while the group still has that version. False when there is no such group;
+ * versionMismatch when the version moved.
  */
 import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";

@@ -2,8 +2,9 @@
  * Deletes a user, one statement: the row becomes a tombstone (deletedAt set, userNameKey NULL so the
  * name can be reused; kept for deprovisioning, invisible over SCIM), its memberships go, the groups it
  * left get a new version (their members changed), one audit event names them, the user and each
- * of those groups are marked for reconciliation, and the connection's count of live users drops. With `expectedVersion` only while the user still has
- * that version. False when there is no such user; versionMismatch when the version moved.
+ * of those groups are marked for reconciliation, and the connection's count of live users drops.
+ * With `expectedVersion` only while the user still has that version. False when there is no such
+ * user; versionMismatch when the version moved.
  */
 import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";

@@ -1,8 +1,9 @@
 /**
  * Creates a group, one statement: the row is inserted only if every member id is a live user of the
  * connection (else nothing is written and the unknown ids are reported), with its memberships, the
- * members' new versions (their `groups` changed), the audit event, the group's reconcile mark and the connection's count of live groups. It
- * answers the group with its members, read by the same statement.
+ * members' new versions (their `groups` changed), the audit event, the group's reconcile mark and
+ * the connection's count of live groups. It answers the group with its members, read by the same
+ * statement.
  */
 import crypto from "node:crypto";
 import { auditInsertSql } from "../../audit/audit";
