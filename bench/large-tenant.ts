@@ -7,9 +7,11 @@
  * User i: userName `large<i>@example.com` (i zero-padded to 6 digits), externalId `large-ext-<i>`,
  * one work email whose value starts with a hash (so email order is not creation order), a familyName
  * that is a hash too, department `Department <i mod 50>`, and a title on every user whose i is a
- * multiple of `titleEvery`.
+ * multiple of `titleEvery`. The same statement keeps the connection's count of live users
+ * (ScimTenantCount) and each user's familyNameKey, as the SCIM store's own writes do.
  */
 import type { SqlRunner } from "../src/db/sql-runner";
+import { countRowsSql } from "../src/provisioning/sql/tenant-count";
 
 export interface LargeTenant {
   users: number;
@@ -28,8 +30,8 @@ export async function seedLargeTenant(db: SqlRunner, connectionId: string, tenan
               substr(md5('family' || i), 1, 10) AS "familyName", substr(md5('email' || i), 1, 8) || '.' || i || '@example.com' AS email
        FROM generate_series(1, $2::int) AS i),
      u AS (
-       INSERT INTO "ScimUser" ("id", "connectionId", "userName", "userNameKey", "externalId", "displayName", "displayNameKey", "givenName", "familyName", "active", "resource", "version", "createdAt", "updatedAt")
-       SELECT n.id, $1::uuid, n."userName", lower(n."userName"), 'large-ext-' || i, 'Large ' || i, 'large ' || i, 'Large', n."familyName", true,
+       INSERT INTO "ScimUser" ("id", "connectionId", "userName", "userNameKey", "externalId", "displayName", "displayNameKey", "givenName", "familyName", "familyNameKey", "active", "resource", "version", "createdAt", "updatedAt")
+       SELECT n.id, $1::uuid, n."userName", lower(n."userName"), 'large-ext-' || i, 'Large ' || i, 'large ' || i, 'Large', n."familyName", lower(n."familyName"), true,
               jsonb_strip_nulls(jsonb_build_object(
                 'schemas', jsonb_build_array('urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'),
                 'userName', n."userName", 'externalId', 'large-ext-' || i, 'displayName', 'Large ' || i, 'active', true,
@@ -39,7 +41,8 @@ export async function seedLargeTenant(db: SqlRunner, connectionId: string, tenan
                 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', jsonb_build_object('department', 'Department ' || (i % 50), 'employeeNumber', i::text))),
               1, now() + i * interval '1 millisecond', now() + i * interval '1 millisecond'
        FROM n
-       RETURNING "id", "connectionId", "resource")
+       RETURNING "id", "connectionId", "resource"),
+     c AS (${countRowsSql("u", "users", 1)})
      INSERT INTO "ScimUserEmail" ("userId", "connectionId", "value", "valueKey", "type", "primary")
      SELECT u."id", u."connectionId", u."resource" #>> '{emails,0,value}', lower(u."resource" #>> '{emails,0,value}'), 'work', true FROM u`,
     [connectionId, tenant.users, tenant.titleEvery],

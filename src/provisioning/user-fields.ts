@@ -1,7 +1,7 @@
 /**
  * Pure mapping from a validated SCIM User resource to the columns that make it filterable:
- * the indexed lookup keys (userNameKey = lower(userName), email valueKey = lower(value)) and the
- * JSON kept as the source of truth for everything else.
+ * the indexed lookup keys (userNameKey = lower(userName), displayNameKey, familyNameKey, email
+ * valueKey = lower(value)) and the JSON kept as the source of truth for everything else.
  */
 import type { Prisma } from "../generated/prisma/client";
 
@@ -21,6 +21,8 @@ export interface UserFields {
   displayNameKey: string | null;
   givenName: string | null;
   familyName: string | null;
+  /** lower(familyName), the indexed key that name.familyName filters and sorts use. */
+  familyNameKey: string | null;
   active: boolean;
   /** The SCIM resource without id, meta, password and groups. */
   resource: Prisma.InputJsonObject;
@@ -37,6 +39,7 @@ export function userFieldsFrom(resource: Json): UserFields {
   const emails = Array.isArray(resource.emails) ? (resource.emails as Json[]) : [];
   const userName = String(resource.userName);
   const displayName = text(resource.displayName);
+  const familyName = text(name.familyName);
   return {
     userName,
     userNameKey: userName.toLowerCase(),
@@ -44,7 +47,8 @@ export function userFieldsFrom(resource: Json): UserFields {
     displayName,
     displayNameKey: displayName?.toLowerCase() ?? null,
     givenName: text(name.givenName),
-    familyName: text(name.familyName),
+    familyName,
+    familyNameKey: familyName?.toLowerCase() ?? null,
     // RFC 7643 §4.1.1 leaves the default to the provider; IdPs that omit `active` mean an active user.
     active: resource.active !== false,
     resource: kept as Prisma.InputJsonObject,

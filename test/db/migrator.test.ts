@@ -105,6 +105,38 @@ describe("migrator", () => {
     expect(note.count).toBe(1);
   });
 
+  it("20261203090000_tenant_counts_family_name_key backfills live counts and familyNameKey from the rows already stored", async () => {
+    const db = await emptyDatabase();
+    const dir = tempDir();
+    const name = "20261203090000_tenant_counts_family_name_key";
+    fs.rmSync(path.join(dir, name), { recursive: true });
+    await migrate(db.sql, { dir });
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    await db.sql.query(`INSERT INTO "Connection" ("id", "name", "idp", "updatedAt") VALUES ($1::uuid, 'a', 'generic', now()), ($2::uuid, 'b', 'generic', now())`, [a, b]);
+    await db.sql.query(
+      `INSERT INTO "ScimUser" ("id", "connectionId", "userName", "familyName", "resource", "deletedAt")
+       VALUES (gen_random_uuid(), $1::uuid, 'u1', 'McDonald', '{}', NULL), (gen_random_uuid(), $1::uuid, 'u2', NULL, '{}', NULL),
+              (gen_random_uuid(), $1::uuid, 'u3', '', '{}', NULL), (gen_random_uuid(), $1::uuid, 'gone', 'Gone', '{}', now())`,
+      [a],
+    );
+    await db.sql.query(`INSERT INTO "ScimGroup" ("id", "connectionId", "displayName", "resource", "deletedAt") VALUES (gen_random_uuid(), $1::uuid, 'g', '{}', NULL), (gen_random_uuid(), $1::uuid, 'h', '{}', now())`, [a]);
+    fs.cpSync(path.join(defaultMigrationsDir(), name), path.join(dir, name), { recursive: true });
+
+    expect(await migrate(db.sql, { dir })).toEqual([name]);
+    const counts = await db.sql.query(`SELECT "connectionId", "users", "groups" FROM "ScimTenantCount" ORDER BY "users" DESC`);
+    expect(counts).toEqual([
+      { connectionId: a, users: 3, groups: 1 },
+      { connectionId: b, users: 0, groups: 0 },
+    ]);
+    const keys = await db.sql.query(`SELECT "userName", "familyNameKey" FROM "ScimUser" ORDER BY "userName"`);
+    expect(keys).toEqual([
+      { userName: "gone", familyNameKey: "gone" },
+      { userName: "u1", familyNameKey: "mcdonald" },
+      { userName: "u2", familyNameKey: null },
+      { userName: "u3", familyNameKey: null },
+    ]);
+  });
+
   it("refuses to start when an applied migration was edited afterwards", async () => {
     const db = await emptyDatabase();
     const dir = tempDir();

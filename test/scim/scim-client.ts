@@ -57,13 +57,14 @@ export async function createGroup(scim: ScimClient, displayName: string, memberI
 /** Everything the store holds for a connection, to prove a rejected request changed nothing. */
 export async function snapshotStore(bridge: TestBridge): Promise<unknown> {
   const p = bridge.db.prisma;
-  const [users, emails, groups, members, audit, reconcile] = await Promise.all([
+  const [users, emails, groups, members, audit, reconcile, counts] = await Promise.all([
     p.scimUser.findMany({ orderBy: { id: "asc" } }),
     p.scimUserEmail.findMany({ orderBy: { id: "asc" } }),
     p.scimGroup.findMany({ orderBy: { id: "asc" } }),
     p.scimGroupMember.findMany({ orderBy: [{ groupId: "asc" }, { userId: "asc" }] }),
     p.auditEvent.count({ where: { action: { startsWith: "scim." } } }),
     p.reconcileItem.findMany({ orderBy: { id: "asc" } }),
+    p.scimTenantCount.findMany({ orderBy: { connectionId: "asc" } }),
   ]);
-  return JSON.parse(JSON.stringify({ users, emails, groups, members, audit, reconcile }, (_k, v) => (typeof v === "bigint" ? String(v) : v)));
+  return JSON.parse(JSON.stringify({ users, emails, groups, members, audit, reconcile, counts }, (_k, v) => (typeof v === "bigint" ? String(v) : v)));
 }

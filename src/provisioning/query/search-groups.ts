@@ -23,6 +23,7 @@ export async function searchGroups(db: SqlRunner, connectionId: string, query: S
     select: `g.*${options.withMembers ? `, ${MEMBERS_OF_G}` : ""}`,
     orderBy: compileSort(query.sort, groupStorage, p),
     query,
+    liveCount: { connectionId, column: "groups" },
   });
   const { totalResults, rows } = await statement.run<GroupRowWithMembers>(db);
   return { totalResults, records: rows.map(toGroupRecord) };

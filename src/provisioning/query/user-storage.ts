@@ -1,6 +1,6 @@
 /**
  * Where a SCIM User's attributes are stored (see storage.ts). Columns: the indexed keys
- * (userNameKey, externalId, displayNameKey, createdAt, all led by connectionId), the names, `active`
+ * (userNameKey, externalId, displayNameKey, familyNameKey, createdAt, all led by connectionId), the names, `active`
  * (the column is the truth; the JSON copy may lag), id and meta. `emails` are indexed by
  * ScimUserEmail (connectionId, valueKey) but also kept whole in the resource; `groups` exist only as
  * ScimGroupMember rows. Everything else is read from the resource JSON.
@@ -14,7 +14,8 @@ const COLUMNS: Record<string, Column | "absent"> = {
   userName: column(`u."userNameKey"`, "key", false),
   displayName: column(`u."displayNameKey"`, "key", true),
   "name.givenName": column(`u."givenName"`, "text", true),
-  "name.familyName": column(`u."familyName"`, "text", true),
+  // lower(familyName), NULL when absent or empty; indexed with the id so an ascending sort reads the index.
+  "name.familyName": column(`u."familyNameKey"`, "key", true),
   active: column(`u."active"`, "boolean", false),
 };
 

@@ -1,8 +1,9 @@
 /**
  * Deletes a group, one statement: the row becomes a tombstone (invisible over SCIM), its memberships
- * go, the former members get a new version (their `groups` changed), one audit event names them and
- * the group is marked for reconciliation. With `expectedVersion` only while the group still has that
- * version. False when there is no such group; versionMismatch when the version moved.
+ * go, the former members get a new version (their `groups` changed), one audit event names them,
+ * the group is marked for reconciliation and the connection's count of live groups drops. With
+ * `expectedVersion` only while the group still has that version. False when there is no such group;
+ * versionMismatch when the version moved.
  */
 import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";
@@ -12,6 +13,7 @@ import { settleOutcome, type OutcomeRow } from "../write-outcome";
 import { GROUP_AUDIT_DETAILS } from "./group-pieces";
 import { expectedVersionParam, liveRowSql, outcomeSql, versionHoldsSql } from "./live-row";
 import { markSubjectsSql } from "./mark-subjects";
+import { countRowsSql } from "./tenant-count";
 import { bumpVersionSql, touchRowsSql } from "./versions";
 
 export async function deleteGroup(db: Database, ctx: WriteContext, id: string, options: { expectedVersion?: number }): Promise<boolean> {
@@ -27,7 +29,8 @@ export async function deleteGroup(db: Database, ctx: WriteContext, id: string, o
     added AS (SELECT NULL::uuid AS "userId" WHERE false),
     touched AS (${touchRowsSql("ScimUser", `SELECT "userId" FROM removed`, at)}),
     a AS (${auditInsertSql(p, "g", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.group.deleted", subjectType: "group", requestId: ctx.requestId, detailsSql: GROUP_AUDIT_DETAILS })}),
-    m AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
+    m AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)}),
+    c AS (${countRowsSql("g", "groups", -1)})
     SELECT ${outcomeSql("g", expected)}, cur."version" FROM cur`;
   const [row] = await db.direct.query<OutcomeRow>(statement, p.values);
   return settleOutcome(row, "group") !== null;

@@ -1,9 +1,10 @@
 /**
  * Deletes a user, one statement: the row becomes a tombstone (deletedAt set, userNameKey NULL so the
  * name can be reused; kept for deprovisioning, invisible over SCIM), its memberships go, the groups it
- * left get a new version (their members changed), one audit event names them, and the user and each
- * of those groups are marked for reconciliation. With `expectedVersion` only while the user still has
- * that version. False when there is no such user; versionMismatch when the version moved.
+ * left get a new version (their members changed), one audit event names them, the user and each
+ * of those groups are marked for reconciliation, and the connection's count of live users drops.
+ * With `expectedVersion` only while the user still has that version. False when there is no such
+ * user; versionMismatch when the version moved.
  */
 import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";
@@ -12,6 +13,7 @@ import type { WriteContext } from "../write-context";
 import { settleOutcome, type OutcomeRow } from "../write-outcome";
 import { expectedVersionParam, liveRowSql, outcomeSql, versionHoldsSql } from "./live-row";
 import { markSubjectsSql } from "./mark-subjects";
+import { countRowsSql } from "./tenant-count";
 import { bumpVersionSql, touchRowsSql } from "./versions";
 
 export async function deleteUser(db: Database, ctx: WriteContext, id: string, options: { expectedVersion?: number }): Promise<boolean> {
@@ -35,7 +37,8 @@ export async function deleteUser(db: Database, ctx: WriteContext, id: string, op
       detailsSql: `jsonb_build_object('userName', s."userName", 'removedFromGroups', (SELECT COALESCE(jsonb_agg("id" ORDER BY "id"), '[]'::jsonb) FROM touched))`,
     })}),
     mu AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)}),
-    mg AS (${markSubjectsSql(p, "touched", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
+    mg AS (${markSubjectsSql(p, "touched", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)}),
+    c AS (${countRowsSql("u", "users", -1)})
     SELECT ${outcomeSql("u", expected)}, cur."version" FROM cur`;
   const [row] = await db.direct.query<OutcomeRow>(statement, p.values);
   return settleOutcome(row, "user") !== null;

@@ -1,8 +1,9 @@
 /**
  * Creates a group, one statement: the row is inserted only if every member id is a live user of the
  * connection (else nothing is written and the unknown ids are reported), with its memberships, the
- * members' new versions (their `groups` changed), the audit event and the group's reconcile mark. It
- * answers the group with its members, read by the same statement.
+ * members' new versions (their `groups` changed), the audit event, the group's reconcile mark and
+ * the connection's count of live groups. It answers the group with its members, read by the same
+ * statement.
  */
 import crypto from "node:crypto";
 import { auditInsertSql } from "../../audit/audit";
@@ -14,6 +15,7 @@ import type { WriteContext } from "../write-context";
 import { GROUP_AUDIT_DETAILS, MEMBERS_AFTER_OF_R } from "./group-pieces";
 import { knownUsersSql, memberIdsAsStored, requireLiveUsers } from "./known-users";
 import { markSubjectsSql } from "./mark-subjects";
+import { countRowsSql } from "./tenant-count";
 import { touchRowsSql } from "./versions";
 
 export async function insertGroup(db: Database, ctx: WriteContext, fields: GroupFields, memberIds: readonly string[]): Promise<GroupRecord> {
@@ -31,7 +33,8 @@ export async function insertGroup(db: Database, ctx: WriteContext, fields: Group
     added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known RETURNING "userId", "createdAt"),
     touched AS (${touchRowsSql("ScimUser", `SELECT "userId" FROM added`, at)}),
     a AS (${auditInsertSql(p, "g", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.group.created", subjectType: "group", requestId: ctx.requestId, detailsSql: GROUP_AUDIT_DETAILS })}),
-    m AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
+    m AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)}),
+    c AS (${countRowsSql("g", "groups", 1)})
     SELECT r.*, ${MEMBERS_AFTER_OF_R} FROM g r`;
   const [created] = await db.direct.query<GroupRowWithMembers>(statement, p.values);
   if (!created) {

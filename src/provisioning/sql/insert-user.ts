@@ -1,6 +1,7 @@
 /**
- * Creates a user: the row, its email rows, the audit event and the user's reconcile mark, one
- * statement. The unique index (connectionId, userNameKey) decides races: no check-then-insert.
+ * Creates a user: the row, its email rows, the audit event, the user's reconcile mark and the
+ * connection's count of live users, one statement. The unique index (connectionId, userNameKey)
+ * decides races: no check-then-insert.
  */
 import crypto from "node:crypto";
 import { auditInsertSql } from "../../audit/audit";
@@ -13,19 +14,21 @@ import type { UserFields } from "../user-fields";
 import type { UserRecord } from "../user-record";
 import type { WriteContext } from "../write-context";
 import { markSubjectsSql } from "./mark-subjects";
+import { countRowsSql } from "./tenant-count";
 import { insertEmailsSql, USER_AUDIT_DETAILS } from "./user-pieces";
 
 export async function insertUser(db: Database, ctx: WriteContext, fields: UserFields): Promise<UserRecord> {
   const p = new SqlParams();
   const at = p.timestamp(ctx.now);
   const statement = `WITH u AS (
-      INSERT INTO "ScimUser" ("id", "connectionId", "userName", "userNameKey", "externalId", "displayName", "displayNameKey", "givenName", "familyName", "active", "resource", "version", "createdAt", "updatedAt")
+      INSERT INTO "ScimUser" ("id", "connectionId", "userName", "userNameKey", "externalId", "displayName", "displayNameKey", "givenName", "familyName", "familyNameKey", "active", "resource", "version", "createdAt", "updatedAt")
       VALUES (${p.uuid(crypto.randomUUID())}, ${p.uuid(ctx.connectionId)}, ${p.add(fields.userName)}, ${p.add(fields.userNameKey)}, ${p.add(fields.externalId)}, ${p.add(fields.displayName)},
-              ${p.add(fields.displayNameKey)}, ${p.add(fields.givenName)}, ${p.add(fields.familyName)}, ${p.add(fields.active)}, ${p.json(fields.resource)}, 1, ${at}, ${at})
+              ${p.add(fields.displayNameKey)}, ${p.add(fields.givenName)}, ${p.add(fields.familyName)}, ${p.add(fields.familyNameKey)}, ${p.add(fields.active)}, ${p.json(fields.resource)}, 1, ${at}, ${at})
       RETURNING *),
     e AS (${insertEmailsSql(p, "u", fields)}),
     a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.user.created", subjectType: "user", requestId: ctx.requestId, detailsSql: USER_AUDIT_DETAILS })}),
-    r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
+    r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)}),
+    c AS (${countRowsSql("u", "users", 1)})
     SELECT * FROM u`;
   try {
     const [row] = await db.direct.query<ScimUser>(statement, p.values);

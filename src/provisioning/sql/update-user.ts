@@ -32,7 +32,7 @@ function changeSql(p: SqlParams, change: UserChange): { set: string; changes: st
   const active = `${p.add(f.active)}::boolean`;
   return {
     set: `"userName" = ${p.add(f.userName)}, "userNameKey" = ${p.add(f.userNameKey)}, "externalId" = ${p.add(f.externalId)}, "displayName" = ${p.add(f.displayName)},
-      "displayNameKey" = ${p.add(f.displayNameKey)}, "givenName" = ${p.add(f.givenName)}, "familyName" = ${p.add(f.familyName)}, "active" = ${active}, "resource" = ${resource}`,
+      "displayNameKey" = ${p.add(f.displayNameKey)}, "givenName" = ${p.add(f.givenName)}, "familyName" = ${p.add(f.familyName)}, "familyNameKey" = ${p.add(f.familyNameKey)}, "active" = ${active}, "resource" = ${resource}`,
     // The stored resource holds every attribute the columns derive from; `active` may be absent from it (the default).
     changes: `("resource", "active") IS DISTINCT FROM (${resource}, ${active})`,
     ctes: `d AS (DELETE FROM "ScimUserEmail" WHERE "userId" IN (SELECT "id" FROM u)),
