@@ -3,7 +3,7 @@
  *
  * - If-Match pins a version: the resource is read, a mismatch is 412, and the write happens only while
  *   the resource still has that version (a lost race is 412 too: the client asked for that version).
- * - A change computed from the resource as read (a PATCH through scimmy) is written only while the
+ * - A change computed from the resource as read (a PATCH through the general applier) is written only while the
  *   resource still has the version read; when another write slipped in between, the change is
  *   computed again on the fresh resource, up to ATTEMPTS times.
  * - A change that stands on its own (a PUT, an activation, a membership delta) needs no read and is

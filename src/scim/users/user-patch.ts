@@ -1,8 +1,8 @@
 /**
  * A PATCH on a user, recognised as a typed change (see provisioning/changes.ts): HR offboarding's
  * activation or deactivation (active-change.ts) stands on its own and needs neither the stored user
- * nor scimmy; anything else is scimmy's PatchOp applied to the user as read, whose result is the
- * user's new attributes. Both are written by the same store call, so they answer alike (a test runs
+ * nor the PATCH applier; anything else is the applier (schema/patch-apply.ts) run on the user as
+ * read, whose result is the user's new attributes. Both are written by the same store call, so they answer alike (a test runs
  * every case both ways). With If-Match the general route serves: the user is read anyway.
  */
 import type { Request } from "express";
