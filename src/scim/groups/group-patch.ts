@@ -1,8 +1,8 @@
 /**
  * A PATCH on a group, recognised as a typed change (see provisioning/changes.ts): the IdP's member
- * push (member-delta.ts) stands on its own and needs neither the stored members nor the PATCH applier; anything
- * else is the applier (schema/patch-apply.ts) run on the group as read, whose result is the group's new attributes
- * and the members it adds and removes. Both are written by the same store call, so they answer alike
+ * push (member-delta.ts) stands on its own and needs neither the stored members nor the PATCH
+ * applier; anything else is the applier (schema/patch-apply.ts) run on the group as read, whose result
+ * is the group's new attributes and the members it adds and removes. Both are written by the same store call, so they answer alike
  * (a test runs every case both ways). With If-Match the general route serves: the group is read anyway.
  */
 import type { Request } from "express";
