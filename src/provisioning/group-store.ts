@@ -8,7 +8,6 @@
  * States of a group row: live → tombstone (deletedAt set, memberships removed; invisible over SCIM).
  */
 import type { Database } from "../db/database";
-import type { Prisma, PrismaClient, ScimGroup } from "../generated/prisma/client";
 import type { ChangeAction, GroupChange } from "./changes";
 import type { GroupFields } from "./group-fields";
 import type { GroupRecord } from "./group-record";

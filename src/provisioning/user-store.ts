@@ -8,7 +8,6 @@
  * set, userNameKey NULL so the name can be reused; kept for deprovisioning, invisible over SCIM).
  */
 import type { Database } from "../db/database";
-import type { Prisma, PrismaClient, ScimUser } from "../generated/prisma/client";
 import type { ChangeAction, UserChange } from "./changes";
 import type { SearchResult } from "./query/page-statement";
 import type { SearchQuery } from "./query/predicate";
@@ -18,7 +17,7 @@ import { findUser } from "./sql/find-user";
 import { insertUser } from "./sql/insert-user";
 import { updateUser } from "./sql/update-user";
 import type { UserFields } from "./user-fields";
-import { toUserRecord as toRecord, type UserRecord, type UserRowWithGroups } from "./user-record";
+import type { UserRecord } from "./user-record";
 import type { WriteContext } from "./write-context";
 
 export type { UserGroupRef, UserRecord } from "./user-record";
