@@ -7,10 +7,13 @@
  * the connection's live rows, whose number ScimTenantCount keeps (sql/tenant-count.ts): counting them
  * instead was a scan of the whole tenant, ~75 ms of a 200,000-user list on PGlite.
  */
-import type { SqlParams } from "../../db/sql-params";
+import { SqlParams } from "../../db/sql-params";
 import type { SqlRunner } from "../../db/sql-runner";
 import type { TenantCountColumn } from "../sql/tenant-count";
+import { compilePredicate } from "./compile-predicate";
+import { compileSort } from "./compile-sort";
 import type { SearchQuery } from "./predicate";
+import type { Storage } from "./storage";
 
 export interface SearchResult<T> {
   totalResults: number;
@@ -18,27 +21,32 @@ export interface SearchResult<T> {
 }
 
 export interface PageParts {
+  /** The resource table; its rows are `storage.alias` in the statement. */
   table: string;
-  alias: string;
-  /** The connection's live rows, and the query's filter if it has one. */
-  where: string;
+  storage: Storage;
+  connectionId: string;
+  /** The page's columns (the row, and a membership JSON piece when the response shows it). */
   select: string;
-  orderBy: string;
   query: SearchQuery;
-  /** Where the connection's live rows are counted: the total when the query has no filter. */
-  liveCount: { connectionId: string; column: TenantCountColumn };
+  /** Where ScimTenantCount counts the connection's live rows: the total when the query has no filter. */
+  liveCountColumn: TenantCountColumn;
 }
 
-export function pageStatement(p: SqlParams, parts: PageParts) {
-  // The page's ids are chosen first and the rows read after: a sort (a deep page of an unindexed
-  // order sorts the whole tenant) then carries ids and keys, not whole resources.
-  const pageIds = `SELECT ${parts.alias}."id" FROM ${parts.table} WHERE ${parts.where} ORDER BY ${parts.orderBy} LIMIT ${p.add(parts.query.limit)} OFFSET ${p.add(parts.query.offset)}`;
+export function pageStatement(parts: PageParts) {
+  const p = new SqlParams();
+  const { alias } = parts.storage;
+  const table = `${parts.table} ${alias}`;
+  const filter = parts.query.where ? ` AND ${compilePredicate(parts.query.where, parts.storage, p)}` : "";
+  const connectionId = p.uuid(parts.connectionId);
+  const where = `${alias}."connectionId" = ${connectionId} AND ${alias}."deletedAt" IS NULL${filter}`;
+  const orderBy = compileSort(parts.query.sort, parts.storage, p);
+  const pageIds = `SELECT ${alias}."id" FROM ${table} WHERE ${where} ORDER BY ${orderBy} LIMIT ${p.add(parts.query.limit)} OFFSET ${p.add(parts.query.offset)}`;
   const total = parts.query.where
-    ? `SELECT count(*)::int AS "totalResults" FROM ${parts.table} WHERE ${parts.where}`
-    : `SELECT COALESCE((SELECT "${parts.liveCount.column}" FROM "ScimTenantCount" WHERE "connectionId" = ${p.uuid(parts.liveCount.connectionId)}), 0) AS "totalResults"`;
+    ? `SELECT count(*)::int AS "totalResults" FROM ${table} WHERE ${where}`
+    : `SELECT COALESCE((SELECT "${parts.liveCountColumn}" FROM "ScimTenantCount" WHERE "connectionId" = ${connectionId}), 0) AS "totalResults"`;
   const sql = `SELECT total."totalResults", page.* FROM (${total}) total
     LEFT JOIN LATERAL (SELECT ${parts.select} FROM unnest(ARRAY(${pageIds})) WITH ORDINALITY AS chosen("id", "n")
-      JOIN ${parts.table} ON ${parts.alias}."id" = chosen."id" ORDER BY chosen."n") page ON TRUE`;
+      JOIN ${table} ON ${alias}."id" = chosen."id" ORDER BY chosen."n") page ON TRUE`;
   return {
     async run<Row extends { id: string }>(db: SqlRunner): Promise<{ totalResults: number; rows: Row[] }> {
       const result = await db.query<Row & { totalResults: number }>(sql, p.values);

@@ -4,26 +4,20 @@
  * members as JSON when the response shows them (see search-users.ts for the shape).
  */
 import type { SqlRunner } from "../../db/sql-runner";
-import { SqlParams } from "../../db/sql-params";
 import { toGroupRecord, type GroupRecord, type GroupRowWithMembers } from "../group-record";
 import { MEMBERS_OF_G } from "../membership-reads";
-import { compilePredicate } from "./compile-predicate";
-import { compileSort } from "./compile-sort";
 import { groupStorage } from "./group-storage";
 import { pageStatement, type SearchResult } from "./page-statement";
 import type { SearchQuery } from "./predicate";
 
 export async function searchGroups(db: SqlRunner, connectionId: string, query: SearchQuery, options: { withMembers: boolean }): Promise<SearchResult<GroupRecord>> {
-  const p = new SqlParams();
-  const where = `g."connectionId" = ${p.uuid(connectionId)} AND g."deletedAt" IS NULL${query.where ? ` AND ${compilePredicate(query.where, groupStorage, p)}` : ""}`;
-  const statement = pageStatement(p, {
-    alias: "g",
-    table: `"ScimGroup" g`,
-    where,
+  const statement = pageStatement({
+    table: `"ScimGroup"`,
+    storage: groupStorage,
+    connectionId,
     select: `g.*${options.withMembers ? `, ${MEMBERS_OF_G}` : ""}`,
-    orderBy: compileSort(query.sort, groupStorage, p),
     query,
-    liveCount: { connectionId, column: "groups" },
+    liveCountColumn: "groups",
   });
   const { totalResults, rows } = await statement.run<GroupRowWithMembers>(db);
   return { totalResults, records: rows.map(toGroupRecord) };

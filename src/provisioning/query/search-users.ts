@@ -12,26 +12,20 @@
  * request's ~1 ms.
  */
 import type { SqlRunner } from "../../db/sql-runner";
-import { SqlParams } from "../../db/sql-params";
 import { GROUPS_OF_U } from "../membership-reads";
 import { toUserRecord, type UserRecord, type UserRowWithGroups } from "../user-record";
-import { compilePredicate } from "./compile-predicate";
-import { compileSort } from "./compile-sort";
 import type { SearchQuery } from "./predicate";
 import { userStorage } from "./user-storage";
 import { pageStatement, type SearchResult } from "./page-statement";
 
 export async function searchUsers(db: SqlRunner, connectionId: string, query: SearchQuery, options: { withGroups: boolean }): Promise<SearchResult<UserRecord>> {
-  const p = new SqlParams();
-  const where = `u."connectionId" = ${p.uuid(connectionId)} AND u."deletedAt" IS NULL${query.where ? ` AND ${compilePredicate(query.where, userStorage, p)}` : ""}`;
-  const statement = pageStatement(p, {
-    alias: "u",
-    table: `"ScimUser" u`,
-    where,
+  const statement = pageStatement({
+    table: `"ScimUser"`,
+    storage: userStorage,
+    connectionId,
     select: `u.*${options.withGroups ? `, ${GROUPS_OF_U}` : ""}`,
-    orderBy: compileSort(query.sort, userStorage, p),
     query,
-    liveCount: { connectionId, column: "users" },
+    liveCountColumn: "users",
   });
   const { totalResults, rows } = await statement.run<UserRowWithGroups>(db);
   return { totalResults, records: rows.map(toUserRecord) };
