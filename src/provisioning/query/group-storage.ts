@@ -11,7 +11,8 @@ const COLUMNS: Record<string, Column | "absent"> = {
 };
 
 const members: Relation = {
-  from: `"ScimGroupMember" gm JOIN "ScimUser" mu ON mu."id" = gm."userId" WHERE gm."groupId" = g."id"`,
+  // Live users only, as membership-reads.ts serves `members` (a tombstone's stray row is no member).
+  from: `"ScimGroupMember" gm JOIN "ScimUser" mu ON mu."id" = gm."userId" AND mu."deletedAt" IS NULL WHERE gm."groupId" = g."id"`,
   // The order of the served `members` (membership-reads.ts: as they were added).
   order: `gm."createdAt", mu."id"`,
   element(name) {
