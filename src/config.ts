@@ -25,7 +25,7 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly gitlabOAuthClientId: string | undefined;
   readonly gitlabOAuthClientSecret: string | undefined;
-  readonly logLevel: string;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Largest accepted SCIM request body, bytes (413 beyond). */
   readonly scimMaxBodyBytes: number;
   /** Largest page a SCIM list returns; larger `count` values are capped to it (RFC 7644 §3.4.2.4). */
@@ -118,11 +118,10 @@ function readTrustProxy(env: Env, name: string): Config["trustProxy"] {
   return Object.freeze(entries);
 }
 
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 export function loadConfig(env: Env = process.env): Config {
-  const logLevel = env.LOG_LEVEL || "info";
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  const logLevel = readChoice(env, "LOG_LEVEL", LOG_LEVELS, "info");
   const gitlabOAuthClientId = readOptional(env, "GITLAB_OAUTH_CLIENT_ID");
   const gitlabOAuthClientSecret = readOptional(env, "GITLAB_OAUTH_CLIENT_SECRET");
   if (Boolean(gitlabOAuthClientId) !== Boolean(gitlabOAuthClientSecret)) {
