@@ -12,7 +12,7 @@
  * groups). Another tenant's sentinels it may aim at freely: those writes must find nothing.
  */
 import zlib from "node:zlib";
-import { Random } from "./random";
+import { Random } from "../helpers/random";
 
 export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";

@@ -5,7 +5,7 @@
  */
 import http from "node:http";
 import { RequestGenerator, USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE, KNOWN_FAILING_CLASSES, type FuzzClass, type FuzzRequest, type FuzzWorld } from "./generator";
-import { Random } from "./random";
+import { Random } from "../helpers/random";
 
 const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 const SCIM_TYPES = new Set(["invalidFilter", "tooMany", "uniqueness", "mutability", "invalidSyntax", "invalidPath", "noTarget", "invalidValue", "invalidVers", "sensitive"]);

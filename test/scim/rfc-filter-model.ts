@@ -9,6 +9,7 @@
  * included) matches when some value matches; `pr` means some value is not null, "" or empty;
  * `attr[filter]` matches when some element matches the inner filter.
  */
+import type { Random } from "../helpers/random";
 
 export type Json = Record<string, any>;
 type Kind = "string" | "boolean" | "dateTime";
@@ -27,25 +28,6 @@ export type Node =
   | { kind: "compare"; attribute: AttributeSpec; op: string; value: string | boolean }
   | { kind: "present"; attribute: AttributeSpec }
   | { kind: "valuePath"; container: string; filter: Node };
-
-/** mulberry32: a small seeded PRNG, so a failing case is replayed from its seed. */
-export function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)],
-    chance: (p: number) => next() < p,
-  };
-}
-export type Random = ReturnType<typeof random>;
 
 // ---- evaluation ----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@
  * in both directions, stable paging).
  */
 import { startTestBridge, type TestBridge } from "../helpers/bridge";
-import { Random } from "../fuzz/random";
+import { Random } from "../helpers/random";
 import { scimClient, userBody, groupBody, type ScimClient } from "./scim-client";
 
 const STEPS = 120;

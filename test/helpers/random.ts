@@ -1,4 +1,4 @@
-/** A seeded pseudo-random source (sfc32): the same seed gives the same requests on every machine. */
+/** A seeded pseudo-random source (sfc32) for the seeded tests (fuzz, filter property, tenant count): the same seed gives the same sequence on every machine. */
 export class Random {
   private a: number;
   private b: number;
