@@ -80,6 +80,8 @@ export async function createUser(client: GitLabClient, user: NewGitLabUser): Pro
 export interface GitLabUserChanges {
   name?: string;
   email?: string;
+  /** contract §1.3 / §2: sets (or overwrites) the user's identity for this provider. */
+  identity?: { provider: string; externUid: string };
 }
 
 /**
@@ -96,6 +98,19 @@ export async function updateUser(client: GitLabClient, id: number, changes: GitL
     body.email = changes.email;
     body.skip_reconfirmation = true;
   }
+  if (changes.identity !== undefined) {
+    body.provider = changes.identity.provider;
+    body.extern_uid = changes.identity.externUid;
+  }
   const answer = await client.call({ method: "PUT", path: `/users/${id}`, body });
   return answer.body as GitLabUser;
+}
+
+/**
+ * contract §1.5: DELETE /users/:id answers 204 at once and deletes in the background; `hard_delete`
+ * also removes contributions (and blocks the user at once). 404 (already gone) is a success, so a
+ * repeat after a crash changes nothing.
+ */
+export async function deleteUser(client: GitLabClient, id: number, options: { hard: boolean }): Promise<void> {
+  await client.call({ method: "DELETE", path: `/users/${id}`, query: options.hard ? { hard_delete: true } : undefined }, { accept: [404] });
 }
