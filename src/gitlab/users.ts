@@ -53,7 +53,11 @@ export interface NewGitLabUser {
  * identity. A 409 (email, then username taken) is a conflict unless the holder is the user this very
  * call made before a crash or timeout: same identity and username, found again by identity.
  */
-export async function createUser(client: GitLabClient, user: NewGitLabUser): Promise<{ user: GitLabUser; created: boolean }> {
+/**
+ * `findOwnOnConflict: false` skips that lookup and throws the 409 as is: for a caller that looks the
+ * candidates up itself after any refusal (the user reconciler's planner), so GitLab is not asked twice.
+ */
+export async function createUser(client: GitLabClient, user: NewGitLabUser, options: { findOwnOnConflict?: boolean } = {}): Promise<{ user: GitLabUser; created: boolean }> {
   try {
     const { body } = await client.call({
       method: "POST",
@@ -70,7 +74,7 @@ export async function createUser(client: GitLabClient, user: NewGitLabUser): Pro
     });
     return { user: body as GitLabUser, created: true };
   } catch (e) {
-    if (!(e instanceof GitLabError) || e.status !== 409) throw e;
+    if (!(e instanceof GitLabError) || e.status !== 409 || options.findOwnOnConflict === false) throw e;
     const existing = await findUserByIdentity(client, user.provider, user.externUid);
     if (existing && existing.username.toLowerCase() === user.username.toLowerCase()) return { user: existing, created: false };
     throw e;

@@ -16,7 +16,9 @@
  * are the candidates looked up (the executor reports the refusal in `observed.refusals`). A candidate
  * linked to another live SCIM user, or to any SCIM user of another connection, is a conflict; one linked
  * to a deleted SCIM user of the same connection is taken over (re-creating a deleted user). A username
- * holder that cannot be linked is a collision: the next suffixed username is used.
+ * holder that cannot be linked is a collision: the next suffixed username is used. A create repeated
+ * after a crash (GitLab made the user, the bridge did not record it) is refused like any other, and the
+ * identity lookup finds the user it made: linked by identity.
  *
  * Deprovisioning (active false, or deleted) follows the policy (block, deactivate, ban, none), plus
  * revoke_tokens and, on deletion, delete_gitlab_users. Reactivation undoes only what the bridge itself
@@ -169,7 +171,8 @@ function planUnlinked(desired: DesiredUser, settings: PlanSettings, observed: Ob
   if (observed.byEmail.length === 1) {
     const candidate = observed.byEmail[0];
     const other = otherIdentity(candidate, identity);
-    if (other) return { kind: "conflict", reason: `GitLab user @${candidate.username} has the email ${desired.email} but another ${identity.provider} identity (${other})` };
+    // A candidate linked to someone else is reported as such (link() says so), whatever identity it holds.
+    if (other && linkable(candidate, desired)) return { kind: "conflict", reason: `GitLab user @${candidate.username} has the email ${desired.email} but another ${identity.provider} identity (${other})` };
     return link(desired, settings, candidate, "email", identity);
   }
   const holder = usernames[base.toLowerCase()];

@@ -163,7 +163,7 @@ class UserPass {
       case "create": {
         let result: { user: GitLabUser; created: boolean };
         try {
-          result = await createUser(this.gitlab, { username: op.username, name: op.name, email: op.email, provider: op.identity.provider, externUid: op.identity.externUid });
+          result = await createUser(this.gitlab, { username: op.username, name: op.name, email: op.email, provider: op.identity.provider, externUid: op.identity.externUid }, { findOwnOnConflict: false });
         } catch (error) {
           const reason = refusalOf(error);
           if (reason) return { username: op.username, reason };
