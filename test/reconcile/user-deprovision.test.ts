@@ -98,7 +98,7 @@ test("none: active false changes nothing in GitLab", async () => {
 test("revoke_tokens: block, then every active personal access token revoked and every SSH key deleted, once", async () => {
   const scim = await connectionWith({ revokeTokens: true });
   const { id, gitlabId } = await linkedToSeeded(scim, { tokens: [{ token: unique("glpat-a") }, { token: unique("glpat-b") }], sshKeys: [{ key: SSH_KEY }] });
-  const state = await fetch(`${bridge.emulator.url}/-/emulator/state`, { headers: { "PRIVATE-TOKEN": bridge.emulator.adminToken } }).then((r) => r.json());
+  const state = await fetch(`${bridge.emulator.url}/-/emulator/state`, { headers: { "PRIVATE-TOKEN": bridge.emulator.adminToken } }).then((r) => r.json() as Promise<any>);
   const tokenIds = state.personalAccessTokens.filter((t: any) => t.userId === gitlabId).map((t: any) => t.id);
   const keyIds = state.sshKeys.filter((k: any) => k.userId === gitlabId).map((k: any) => k.id);
   expect(tokenIds).toHaveLength(2);
@@ -110,7 +110,7 @@ test("revoke_tokens: block, then every active personal access token revoked and 
     `GET /api/v4/users/${gitlabId}/keys`,
     ...keyIds.map((k: number) => `DELETE /api/v4/users/${gitlabId}/keys/${k}`),
   ]);
-  const after = await fetch(`${bridge.emulator.url}/-/emulator/state`, { headers: { "PRIVATE-TOKEN": bridge.emulator.adminToken } }).then((r) => r.json());
+  const after = await fetch(`${bridge.emulator.url}/-/emulator/state`, { headers: { "PRIVATE-TOKEN": bridge.emulator.adminToken } }).then((r) => r.json() as Promise<any>);
   expect(after.personalAccessTokens.filter((t: any) => t.userId === gitlabId).every((t: any) => t.revoked)).toBe(true);
   expect(after.sshKeys.filter((k: any) => k.userId === gitlabId)).toEqual([]);
   expect(await linkOf(bridge, id)).toMatchObject({ tokensRevokedAt: expect.any(Date) });

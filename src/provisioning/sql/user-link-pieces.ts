@@ -33,7 +33,7 @@ export function linkEventsSql(p: SqlParams, ctx: LinkWriteContext, written: stri
   if (ctx.calls.length === 0 && !event) return "";
   const rows: string[] = [];
   if (ctx.calls.length > 0) rows.push(`SELECT c.ordinality AS "ord", 'gitlab.call' AS "action", c.value AS "details" FROM jsonb_array_elements(${p.json(ctx.calls)}) WITH ORDINALITY c`);
-  if (event) rows.push(`SELECT 1e9 AS "ord", ${p.add(event.action)}::text, ${p.json(event.details)}${written ? ` WHERE EXISTS (SELECT 1 FROM ${written})` : ""}`);
+  if (event) rows.push(`SELECT 1e9 AS "ord", ${p.add(event.action)}::text AS "action", ${p.json(event.details)} AS "details"${written ? ` WHERE EXISTS (SELECT 1 FROM ${written})` : ""}`);
   const source = `(SELECT ${p.add(ctx.scimUserId)}::text AS "id", e."action", e."details" FROM (${rows.join(" UNION ALL ")}) e ORDER BY e."ord")`;
   const entry = { at: ctx.now, connectionId: ctx.connectionId, actor: RECONCILER_ACTOR, action: "", actionSql: `s."action"`, subjectType: "user", requestId: ctx.requestId ?? undefined, detailsSql: `s."details"` };
   return `link_events AS (${auditInsertSql(p, source, entry)}),`;
