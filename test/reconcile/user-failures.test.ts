@@ -72,3 +72,26 @@ test("a permanent refusal (400) parks the user as failed with GitLab's message, 
   await until(() => linkOf(bridge, id), (l) => l?.syncState === "synced");
   expect(await linkOf(bridge, id)).toMatchObject({ appliedName: "Too Long", lastError: null });
 });
+
+test("stopping the workers mid-call releases the claim without spending an attempt, without waiting for the call", async () => {
+  const own = await startReconcilingBridge();
+  try {
+    own.emulator.faults.set({ script: [{ method: "POST", path: "/api/v4/users", times: 1, delayMs: 60_000 }] });
+    const res = await scimClient(own)("post", "/Users", userBody(`${unique("stop")}@example.com`, { externalId: unique("ext-") }));
+    const id = res.body.id as string;
+    const find = () => queue.findItem(own.db.direct, { subjectType: "user", subjectId: id });
+    const deadline = Date.now() + 20_000;
+    while ((await find())?.state !== "claimed" || own.emulator.inFlight.current === 0) {
+      if (Date.now() > deadline) throw new Error("the create never reached GitLab");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const stopping = Date.now();
+    await own.reconciler.stop();
+    // The call in flight was cancelled, not waited for (its answer would take a minute).
+    expect(Date.now() - stopping).toBeLessThan(30_000);
+    expect(await find()).toMatchObject({ state: "pending", attempts: 0, claimedBy: null });
+    expect(own.reconciler.workers.running).toBe(false);
+  } finally {
+    await own.close();
+  }
+});
