@@ -71,8 +71,9 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
-    logger.info({ url, database: db.kind }, "gitlab-scim-bridge listening");
     reconciler = await startReconciler({ config, db, target: gitlab, logger });
+    // Last: tests and scripts take this line as "started" and may signal the process right after it.
+    logger.info({ url, database: db.kind }, "gitlab-scim-bridge listening");
     const opened = { db, lock, control, gitlab, maintenance, reconciler };
     return {
       server,
