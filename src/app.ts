@@ -9,6 +9,7 @@ import type { Database } from "./db/database";
 import { healthz, readyz } from "./observability/health";
 import { installRequestLogging, type Logger } from "./observability/logger";
 import { groupStore } from "./provisioning/group-store";
+import { notifyingStores } from "./provisioning/notifying-stores";
 import { userStore } from "./provisioning/user-store";
 import { createScimRouter } from "./scim/router";
 import type { ScimDeps } from "./scim/scim-deps";
@@ -17,13 +18,16 @@ export interface AppDeps {
   config: Config;
   db: Database;
   logger: Logger;
+  /** Called after every committed SCIM write (each marks subjects): wakes the reconcile workers. */
+  onMarked?: () => void;
   /** Replaces the stores built from `db` (tests hold requests at gates around the real ones). */
   wrapStores?: (stores: Pick<ScimDeps, "users" | "groups">) => Pick<ScimDeps, "users" | "groups">;
 }
 
 /** The SCIM surface's collaborators, built from the database: it never sees the database itself. */
-function scimDeps({ config, db, wrapStores }: AppDeps): ScimDeps {
-  const stores = { users: userStore(db), groups: groupStore(db) };
+function scimDeps({ config, db, wrapStores, onMarked }: AppDeps): ScimDeps {
+  const plain = { users: userStore(db), groups: groupStore(db) };
+  const stores = onMarked ? notifyingStores(plain, onMarked) : plain;
   return { config, ...(wrapStores ? wrapStores(stores) : stores), tokens: tokenVerifier(db) };
 }
 

@@ -22,6 +22,17 @@ export interface Config {
   readonly gitlabConcurrency: number;
   /** Timeout of every GitLab call, ms. */
   readonly gitlabTimeoutMs: number;
+  /** DRY_RUN: every connection behaves as if its dryRun setting were on (plans recorded, no GitLab calls). */
+  readonly dryRun: boolean;
+  /** Subjects this process reconciles at once (default GITLAB_CONCURRENCY). */
+  readonly reconcileWorkers: number;
+  /** Retry budget of a subject before it is parked: attempts, and hours of failing. */
+  readonly reconcileMaxAttempts: number;
+  readonly reconcileMaxFailingHours: number;
+  /** A claim's lease, ms; renewed while the worker is still at it. */
+  readonly reconcileLeaseMs: number;
+  /** How often an idle worker looks for due work it was not woken for, ms. */
+  readonly reconcilePollMs: number;
   readonly publicUrl: string | undefined;
   readonly gitlabOAuthClientId: string | undefined;
   readonly gitlabOAuthClientSecret: string | undefined;
@@ -130,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
   const scimMaxPageSize = readInt(env, "SCIM_MAX_PAGE_SIZE", 1000, 1, 100_000);
   // Node refuses a headers timeout longer than the request timeout: the latter's range starts here.
   const httpHeadersTimeoutMs = readInt(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000);
+  const gitlabConcurrency = readInt(env, "GITLAB_CONCURRENCY", 8, 1, 64);
   const config: Config = {
     port: readInt(env, "PORT", 8080, 0, 65535),
     host: env.HOST || "0.0.0.0",
@@ -139,8 +151,14 @@ export function loadConfig(env: Env = process.env): Config {
     pgliteDurability: readChoice(env, "PGLITE_DURABILITY", ["fsync", "off"], "fsync"),
     gitlabUrl: readUrl(env, "GITLAB_URL", ["http:", "https:"]),
     gitlabToken: readOptional(env, "GITLAB_TOKEN"),
-    gitlabConcurrency: readInt(env, "GITLAB_CONCURRENCY", 8, 1, 64),
+    gitlabConcurrency,
     gitlabTimeoutMs: readInt(env, "GITLAB_TIMEOUT_MS", 10_000, 100, 600_000),
+    dryRun: readChoice(env, "DRY_RUN", ["true", "false"], "false") === "true",
+    reconcileWorkers: readInt(env, "RECONCILE_WORKERS", gitlabConcurrency, 1, 256),
+    reconcileMaxAttempts: readInt(env, "RECONCILE_MAX_ATTEMPTS", 25, 1, 1000),
+    reconcileMaxFailingHours: readInt(env, "RECONCILE_MAX_FAILING_HOURS", 24, 1, 24 * 365),
+    reconcileLeaseMs: readInt(env, "RECONCILE_LEASE_MS", 60_000, 1_000, 3_600_000),
+    reconcilePollMs: readInt(env, "RECONCILE_POLL_MS", 1_000, 10, 600_000),
     publicUrl: readUrl(env, "PUBLIC_URL", ["http:", "https:"]),
     gitlabOAuthClientId,
     gitlabOAuthClientSecret,

@@ -20,6 +20,7 @@ import { startControlServer, type ControlServer } from "./cli/control-server";
 import { createHttpServer } from "./http-server";
 import { createLogger, type Logger } from "./observability/logger";
 import { startBundledGitLab, type GitLabTarget } from "./gitlab/target";
+import { startReconciler, type Reconciler } from "./reconcile/reconciler";
 
 export interface RunningBridge {
   server: Server;
@@ -27,6 +28,8 @@ export interface RunningBridge {
   db: Database;
   /** The GitLab this bridge talks to: GITLAB_URL, or the bundled emulator when that is unset. */
   gitlab: GitLabTarget;
+  /** The reconcile workers and their GitLab client (issue 10). */
+  reconciler: Reconciler;
   stop(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let control: ControlServer | undefined;
   let gitlab: GitLabTarget | undefined;
   let maintenance: Maintenance | undefined;
+  let reconciler: Reconciler | undefined;
   try {
     if (!config.databaseUrl) {
       lock = await acquireDataDirLock(config.dataDir);
@@ -61,21 +65,26 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     if (db.kind === "pglite") maintenance = startPGliteMaintenance(db, logger);
     if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });
     gitlab = config.gitlabUrl ? { url: config.gitlabUrl, token: config.gitlabToken!, emulated: false, close: async () => undefined } : await startBundledGitLab(logger);
-    const app = createApp({ config, db, logger });
+    // Reconcilers: SCIM writes wake them (onMarked); they start once the app listens.
+    const app = createApp({ config, db, logger, onMarked: () => reconciler?.workers.wake() });
     const server = await listen(app, config, logger);
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
+    reconciler = await startReconciler({ config, db, target: gitlab, logger });
+    // Last: tests and scripts take this line as "started" and may signal the process right after it.
     logger.info({ url, database: db.kind }, "gitlab-scim-bridge listening");
-    const opened = { db, lock, control, gitlab, maintenance };
+    const opened = { db, lock, control, gitlab, maintenance, reconciler };
     return {
       server,
       url,
       db,
       gitlab,
+      reconciler,
       stop: () => stopBridge(server, opened, config.shutdownGraceMs, logger),
     };
   } catch (error) {
+    await reconciler?.stop();
     await gitlab?.close();
     await control?.close();
     await maintenance?.stop();
@@ -112,7 +121,7 @@ function trackInFlight(server: Server): void {
 /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes the rest. */
 async function stopBridge(
   server: Server,
-  opened: { db: Database; lock?: DataDirLock; control?: ControlServer; gitlab: GitLabTarget; maintenance?: Maintenance },
+  opened: { db: Database; lock?: DataDirLock; control?: ControlServer; gitlab: GitLabTarget; maintenance?: Maintenance; reconciler: Reconciler },
   graceMs: number,
   logger: Logger,
 ): Promise<void> {
@@ -133,6 +142,7 @@ async function stopBridge(
   grace.unref();
   await closed;
   clearTimeout(grace);
+  await opened.reconciler.stop(); // releases the claims in flight while the database is still open
   await opened.control?.close();
   await opened.gitlab.close();
   await opened.maintenance?.stop();

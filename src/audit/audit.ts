@@ -20,6 +20,8 @@ export interface AuditEntry {
   details?: Prisma.InputJsonValue;
   /** Details computed by SQL from the subject's row `s` (and the statement's other CTEs) instead of `details`. */
   detailsSql?: string;
+  /** The action computed by SQL from `s` instead of `action` (several kinds of event in one INSERT, in order). */
+  actionSql?: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface AuditEntry {
  */
 export function auditInsertSql(p: SqlParams, source: string, entry: AuditEntry): string {
   return `INSERT INTO "AuditEvent" ("at", "connectionId", "actor", "action", "subjectType", "subjectId", "requestId", "details")
-    SELECT ${p.timestamp(entry.at)}, ${p.add(entry.connectionId ?? null)}::uuid, ${p.add(entry.actor)}, ${p.add(entry.action)}, ${p.add(entry.subjectType ?? null)}, s."id"::text, ${p.add(entry.requestId ?? null)}, ${entry.detailsSql ?? p.json(entry.details ?? {})}
+    SELECT ${p.timestamp(entry.at)}, ${p.add(entry.connectionId ?? null)}::uuid, ${p.add(entry.actor)}, ${entry.actionSql ?? p.add(entry.action)}, ${p.add(entry.subjectType ?? null)}, s."id"::text, ${p.add(entry.requestId ?? null)}, ${entry.detailsSql ?? p.json(entry.details ?? {})}
     FROM ${source} s`;
 }
 

@@ -40,6 +40,8 @@ export interface GitLabCallRecord {
   errorKind: "retryable" | "permanent" | null;
   /** Why it failed (network, timeout, rate_limited…), null on success. */
   reason: string | null;
+  /** GitLab's own message on a failure (redacted), null on success. */
+  gitlabMessage: string | null;
   /** 1 for the first try of a call, 2 for its first retry… */
   attempt: number;
   /** The breaker's probe rather than an operation's call. */
@@ -144,6 +146,7 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
       outcome: failed ? "failure" : "success",
       errorKind: failed ? (result as GitLabError).kind : null,
       reason: failed ? (result as GitLabError).reason : null,
+      gitlabMessage: failed ? (result as GitLabError).gitlabMessage : null,
       attempt,
       probe: isProbe,
     });

@@ -53,7 +53,11 @@ export interface NewGitLabUser {
  * identity. A 409 (email, then username taken) is a conflict unless the holder is the user this very
  * call made before a crash or timeout: same identity and username, found again by identity.
  */
-export async function createUser(client: GitLabClient, user: NewGitLabUser): Promise<{ user: GitLabUser; created: boolean }> {
+/**
+ * `findOwnOnConflict: false` skips that lookup and throws the 409 as is: for a caller that looks the
+ * candidates up itself after any refusal (the user reconciler's planner), so GitLab is not asked twice.
+ */
+export async function createUser(client: GitLabClient, user: NewGitLabUser, options: { findOwnOnConflict?: boolean } = {}): Promise<{ user: GitLabUser; created: boolean }> {
   try {
     const { body } = await client.call({
       method: "POST",
@@ -70,7 +74,7 @@ export async function createUser(client: GitLabClient, user: NewGitLabUser): Pro
     });
     return { user: body as GitLabUser, created: true };
   } catch (e) {
-    if (!(e instanceof GitLabError) || e.status !== 409) throw e;
+    if (!(e instanceof GitLabError) || e.status !== 409 || options.findOwnOnConflict === false) throw e;
     const existing = await findUserByIdentity(client, user.provider, user.externUid);
     if (existing && existing.username.toLowerCase() === user.username.toLowerCase()) return { user: existing, created: false };
     throw e;
@@ -80,6 +84,8 @@ export async function createUser(client: GitLabClient, user: NewGitLabUser): Pro
 export interface GitLabUserChanges {
   name?: string;
   email?: string;
+  /** contract §1.3 / §2: sets (or overwrites) the user's identity for this provider. */
+  identity?: { provider: string; externUid: string };
 }
 
 /**
@@ -96,6 +102,19 @@ export async function updateUser(client: GitLabClient, id: number, changes: GitL
     body.email = changes.email;
     body.skip_reconfirmation = true;
   }
+  if (changes.identity !== undefined) {
+    body.provider = changes.identity.provider;
+    body.extern_uid = changes.identity.externUid;
+  }
   const answer = await client.call({ method: "PUT", path: `/users/${id}`, body });
   return answer.body as GitLabUser;
+}
+
+/**
+ * contract §1.5: DELETE /users/:id answers 204 at once and deletes in the background; `hard_delete`
+ * also removes contributions (and blocks the user at once). 404 (already gone) is a success, so a
+ * repeat after a crash changes nothing.
+ */
+export async function deleteUser(client: GitLabClient, id: number, options: { hard: boolean }): Promise<void> {
+  await client.call({ method: "DELETE", path: `/users/${id}`, query: options.hard ? { hard_delete: true } : undefined }, { accept: [404] });
 }

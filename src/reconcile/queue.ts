@@ -9,17 +9,20 @@
  *      │                 │  ├──fail──────▶ parked            (budget of attempts or time spent)
  *      │                 │  ├──park──────▶ parked            (permanent error)
  *      │                 │  ├──renew─────▶ claimed, longer lease
- *      │                 │  └──release───▶ pending, attempt not counted (GitLab down, shutting down)
+ *      │                 │  ├──release───▶ pending, attempt not counted (GitLab down, shutting down)
+ *      │                 │  └──hold──────▶ pending with no due time, attempt not counted (dry run)
  *      │                 └─(lease ends)─ claim by anyone ──▶ claimed (or parked when the budget is spent)
  *      ├──────── mark ─── from pending, done, parked: due now (a claimed item stays claimed)
- *      └──────── retry ── from parked: due now, fresh budget
+ *      ├──────── retry ── from parked: due now, fresh budget
+ *      └──────── resume held ── from pending with no due time (held): due now (dry run turned off)
  *
  * A mark bumps the generation and never erases history: attempts, the failure streak and the last error
  * survive it. When a mark came during a claim, the claim's end leaves the item pending and due, as a
  * mark right after it would have (complete, fail and park alike; fail still honours Retry-After). Only
  * the claimer's own current claim (worker, generation, attempt) can complete, fail, park, renew or
  * release it; any other call changes nothing and returns null. nextAttemptAt is when the queue next
- * looks at an item (a claimed item's lease end) and is null for done and parked items.
+ * looks at an item (a claimed item's lease end) and is null for done, parked and held items.
+ * Claims take offboardings (priority 0) before the rest (see mark-subjects.ts).
  */
 import { SqlParams } from "../db/sql-params";
 import type { SqlRunner } from "../db/sql-runner";
@@ -29,10 +32,12 @@ import { claimSql, type ClaimRequest } from "./sql/claim";
 import { completeSql } from "./sql/complete";
 import { failSql, type Backoff, type Failure } from "./sql/fail";
 import type { ClaimHandle } from "./sql/own-claim";
+import { holdSql } from "./sql/hold";
 import { parkSql } from "./sql/park";
 import { releaseSql } from "./sql/release";
 import { countByStateSql, findItemSql, listParkedSql } from "./sql/reads";
 import { renewSql } from "./sql/renew";
+import { resumeHeldSql } from "./sql/resume-held";
 import { retrySql, type RetryTarget } from "./sql/retry";
 
 export type { ClaimRequest, Failure, RetryTarget };
@@ -57,6 +62,10 @@ export interface QueueItem {
   lastErrorAt: Date | null;
   firstFailedAt: Date | null;
   parkedReason: ParkReason | null;
+  /** 0: offboarding, 1: the rest. */
+  priority: number;
+  /** The SCIM request of the latest mark (correlation id of the GitLab calls). */
+  requestId: string | null;
   updatedAt: Date;
 }
 
@@ -68,6 +77,8 @@ export interface Claim extends ClaimHandle {
   leaseUntil: Date;
   /** The error of the previous attempt, if any (history survives marks). */
   lastError: string | null;
+  priority: number;
+  requestId: string | null;
 }
 
 export type RetryPolicy = Backoff & RetryBudget;
@@ -105,6 +116,8 @@ function claimOf(item: QueueItem): Claim {
     subjectId: item.subjectId,
     leaseUntil: item.nextAttemptAt!,
     lastError: item.lastError,
+    priority: item.priority,
+    requestId: item.requestId,
   };
 }
 
@@ -121,6 +134,16 @@ export async function renew(runner: SqlRunner, held: Claim, leaseMs: number, now
 /** Hands the claim back without spending an attempt: due again at `notBefore` (or now). */
 export async function release(runner: SqlRunner, held: ClaimHandle, notBefore: Date | null, now: Date): Promise<QueueItem | null> {
   return runOne(runner, (p) => releaseSql(p, held, notBefore, now));
+}
+
+/** Dry run: hands the claim back without a due time (hold.ts); resumeHeld makes it due. */
+export async function hold(runner: SqlRunner, held: ClaimHandle, now: Date): Promise<QueueItem | null> {
+  return runOne(runner, (p) => holdSql(p, held, now));
+}
+
+/** Makes held items due now (all, or those of these connections); returns them. */
+export async function resumeHeld(runner: SqlRunner, filter: { connectionIds?: readonly string[] }, now: Date): Promise<QueueItem[]> {
+  return run(runner, (p) => resumeHeldSql(p, filter, now));
 }
 
 export async function complete(runner: SqlRunner, held: ClaimHandle, now: Date): Promise<QueueItem | null> {

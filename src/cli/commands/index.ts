@@ -3,6 +3,7 @@ import type { AnyCommand } from "../command";
 import { connectionCreateCommand } from "./connection-create";
 import { connectionListCommand } from "./connection-list";
 import { migrateCommand } from "./migrate";
+import { planCommand } from "./plan";
 import { tokenCreateCommand } from "./token-create";
 import { tokenListCommand } from "./token-list";
 import { tokenRevokeCommand } from "./token-revoke";
@@ -14,6 +15,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,
+  planCommand,
 ];
 
 export function findCommand(name: string): AnyCommand | undefined {

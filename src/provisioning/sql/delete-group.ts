@@ -29,7 +29,7 @@ export async function deleteGroup(db: Database, ctx: WriteContext, id: string, o
     added AS (SELECT NULL::uuid AS "userId" WHERE false),
     touched AS (${touchRowsSql("ScimUser", `SELECT "userId" FROM removed`, at)}),
     a AS (${auditInsertSql(p, "g", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.group.deleted", subjectType: "group", requestId: ctx.requestId, detailsSql: GROUP_AUDIT_DETAILS })}),
-    m AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)}),
+    m AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group", requestId: ctx.requestId }, ctx.now)}),
     c AS (${countRowsSql("g", "groups", -1)})
     SELECT ${outcomeSql("g", expected)}, cur."version" FROM cur`;
   const [row] = await db.direct.query<OutcomeRow>(statement, p.values);

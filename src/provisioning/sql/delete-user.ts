@@ -36,8 +36,8 @@ export async function deleteUser(db: Database, ctx: WriteContext, id: string, op
       requestId: ctx.requestId,
       detailsSql: `jsonb_build_object('userName', s."userName", 'removedFromGroups', (SELECT COALESCE(jsonb_agg("id" ORDER BY "id"), '[]'::jsonb) FROM touched))`,
     })}),
-    mu AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)}),
-    mg AS (${markSubjectsSql(p, "touched", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)}),
+    mu AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user", requestId: ctx.requestId, offboardingSql: "true" }, ctx.now)}),
+    mg AS (${markSubjectsSql(p, "touched", { connectionId: ctx.connectionId, subjectType: "group", requestId: ctx.requestId }, ctx.now)}),
     c AS (${countRowsSql("u", "users", -1)})
     SELECT ${outcomeSql("u", expected)}, cur."version" FROM cur`;
   const [row] = await db.direct.query<OutcomeRow>(statement, p.values);

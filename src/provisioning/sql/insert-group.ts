@@ -33,7 +33,7 @@ export async function insertGroup(db: Database, ctx: WriteContext, fields: Group
     added AS (INSERT INTO "ScimGroupMember" ("groupId", "userId", "createdAt") SELECT g."id", known."id", ${at} FROM g, known RETURNING "userId", "createdAt"),
     touched AS (${touchRowsSql("ScimUser", `SELECT "userId" FROM added`, at)}),
     a AS (${auditInsertSql(p, "g", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.group.created", subjectType: "group", requestId: ctx.requestId, detailsSql: GROUP_AUDIT_DETAILS })}),
-    m AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)}),
+    m AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group", requestId: ctx.requestId }, ctx.now)}),
     c AS (${countRowsSql("g", "groups", 1)})
     SELECT r.*, ${MEMBERS_AFTER_OF_R} FROM g r`;
   const [created] = await db.direct.query<GroupRowWithMembers>(statement, p.values);

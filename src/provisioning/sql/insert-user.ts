@@ -27,7 +27,7 @@ export async function insertUser(db: Database, ctx: WriteContext, fields: UserFi
       RETURNING *),
     e AS (${insertEmailsSql(p, "u", fields)}),
     a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.user.created", subjectType: "user", requestId: ctx.requestId, detailsSql: USER_AUDIT_DETAILS })}),
-    r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)}),
+    r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user", requestId: ctx.requestId }, ctx.now)}),
     c AS (${countRowsSql("u", "users", 1)})
     SELECT * FROM u`;
   try {

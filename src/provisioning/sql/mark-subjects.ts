@@ -10,18 +10,39 @@
  * with its lease: the claimer's complete sees the moved generation and puts the item back to pending.
  * A pending item keeps its place in line if it was already due (LEAST), so a subject marked over and
  * over is not pushed behind the others.
+ *
+ * Priority: an offboarding (a user's `active` going false, a user's deletion) is 0, everything else 1;
+ * the claim takes 0 before 1, so a leaver's block does not wait behind a bulk import. While the item is
+ * pending or claimed it keeps the most urgent priority of the marks it carries (LEAST): an offboarding
+ * followed by a name change is still an offboarding. requestId is the latest mark's SCIM request: the
+ * correlation id of the GitLab calls made for the subject.
  */
 import type { SqlParams } from "../../db/sql-params";
 
 export type SubjectType = "user" | "group";
 
-export function markSubjectsSql(p: SqlParams, source: string, subject: { connectionId: string; subjectType: SubjectType }, now: Date): string {
+export interface MarkTarget {
+  connectionId: string;
+  subjectType: SubjectType;
+  /** The SCIM request that made the change (WriteContext.requestId). */
+  requestId?: string;
+  /** SQL boolean over the written row `s` (and the statement's CTEs): this change offboards the subject. Default false. */
+  offboardingSql?: string;
+}
+
+export const OFFBOARDING_PRIORITY = 0;
+export const DEFAULT_PRIORITY = 1;
+
+export function markSubjectsSql(p: SqlParams, source: string, subject: MarkTarget, now: Date): string {
   const at = p.timestamp(now);
-  return `INSERT INTO "ReconcileItem" ("connectionId", "subjectType", "subjectId", "state", "dirtyAt", "nextAttemptAt", "updatedAt")
-    SELECT ${p.uuid(subject.connectionId)}, ${p.add(subject.subjectType)}, s."id", 'pending'::"ReconcileState", ${at}, ${at}, ${at} FROM ${source} s
+  const priority = subject.offboardingSql ? `CASE WHEN ${subject.offboardingSql} THEN ${OFFBOARDING_PRIORITY} ELSE ${DEFAULT_PRIORITY} END` : `${DEFAULT_PRIORITY}`;
+  return `INSERT INTO "ReconcileItem" ("connectionId", "subjectType", "subjectId", "state", "dirtyAt", "nextAttemptAt", "priority", "requestId", "updatedAt")
+    SELECT ${p.uuid(subject.connectionId)}, ${p.add(subject.subjectType)}, s."id", 'pending'::"ReconcileState", ${at}, ${at}, (${priority})::smallint, ${p.add(subject.requestId ?? null)}::text, ${at} FROM ${source} s
     ON CONFLICT ("subjectType", "subjectId") DO UPDATE SET "generation" = "ReconcileItem"."generation" + 1,
       "state" = CASE "ReconcileItem"."state" WHEN 'claimed' THEN 'claimed'::"ReconcileState" ELSE 'pending'::"ReconcileState" END,
       "nextAttemptAt" = CASE "ReconcileItem"."state" WHEN 'claimed' THEN "ReconcileItem"."nextAttemptAt"
         WHEN 'pending' THEN LEAST("ReconcileItem"."nextAttemptAt", EXCLUDED."nextAttemptAt") ELSE EXCLUDED."nextAttemptAt" END,
+      "priority" = CASE WHEN "ReconcileItem"."state" IN ('pending', 'claimed') THEN LEAST("ReconcileItem"."priority", EXCLUDED."priority") ELSE EXCLUDED."priority" END,
+      "requestId" = EXCLUDED."requestId",
       "parkedReason" = NULL, "dirtyAt" = EXCLUDED."dirtyAt", "updatedAt" = EXCLUDED."updatedAt"`;
 }

@@ -64,7 +64,7 @@ export async function updateGroup(
       at,
     )}),
     a AS (${auditInsertSql(p, "g", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: `scim.group.${options.action}`, subjectType: "group", requestId: ctx.requestId, detailsSql: GROUP_AUDIT_DETAILS })}),
-    r AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group" }, ctx.now)})
+    r AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group", requestId: ctx.requestId }, ctx.now)})
     SELECT ${outcomeSql("g", expected, [[`NOT ${allKnown}`, "unknownMembers"]])}, r.*${options.withMembers ? `, ${MEMBERS_AFTER_OF_R}` : ""} FROM ${writtenOrCurrentSql("g", "r")}`;
   const [row] = await db.direct.query<GroupRowWithMembers & OutcomeRow>(statement, p.values);
   const settled = settleOutcome(row, "group");

@@ -21,6 +21,9 @@ import { markSubjectsSql } from "./mark-subjects";
 import { bumpVersionSql } from "./versions";
 import { insertEmailsSql, USER_AUDIT_DETAILS } from "./user-pieces";
 
+/** The change deactivates a user that was active: an offboarding, claimed before other work. */
+const OFFBOARDS = `NOT s."active" AND (SELECT "active" FROM cur)`;
+
 /** SET items of the change, the condition under which it changes something, and the CTEs it adds. */
 function changeSql(p: SqlParams, change: UserChange): { set: string; changes: string; ctes: string } {
   if (change.kind === "active") {
@@ -58,7 +61,7 @@ export async function updateUser(
       RETURNING *),
     ${sql.ctes}
     a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: `scim.user.${options.action}`, subjectType: "user", requestId: ctx.requestId, detailsSql: USER_AUDIT_DETAILS })}),
-    r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
+    r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user", requestId: ctx.requestId, offboardingSql: OFFBOARDS }, ctx.now)})
     SELECT ${outcomeSql("u", expected)}, u.*, ${GROUPS_OF_U} FROM ${writtenOrCurrentSql("u", "u")}`;
   let row: (UserRowWithGroups & OutcomeRow) | undefined;
   try {

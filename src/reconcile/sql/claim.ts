@@ -1,8 +1,9 @@
 /**
  * claim: pending → claimed, and claimed (lease expired) → claimed by the new worker.
  *
- * Takes up to `limit` due items in due order: pending items whose nextAttemptAt has come, and claimed
- * items whose lease (their nextAttemptAt) has ended. `FOR UPDATE SKIP LOCKED` lets several workers
+ * Takes up to `limit` due items, offboardings first (priority 0, see mark-subjects.ts), then in due
+ * order: pending items whose nextAttemptAt has come, and claimed items whose lease (their
+ * nextAttemptAt) has ended. `FOR UPDATE SKIP LOCKED` lets several workers
  * and bridge instances claim at once without waiting on each other or taking the same item. Each
  * claim counts as an attempt and records the generation it works on. Taking over an expired lease is
  * a failed attempt (the worker died or hung): it is recorded as the last error, and when that spends
@@ -27,7 +28,7 @@ export function claimSql(p: SqlParams, request: ClaimRequest, budget: RetryBudge
   return `WITH due AS (
       SELECT "id" FROM "ReconcileItem"
       WHERE "nextAttemptAt" <= ${at} AND "state" IN ('pending', 'claimed')
-      ORDER BY "nextAttemptAt", "id" LIMIT ${p.add(request.limit)}::int
+      ORDER BY "priority", "nextAttemptAt", "id" LIMIT ${p.add(request.limit)}::int
       FOR UPDATE SKIP LOCKED),
     taken AS (
       UPDATE "ReconcileItem" i SET
@@ -43,5 +44,5 @@ export function claimSql(p: SqlParams, request: ClaimRequest, budget: RetryBudge
         "updatedAt" = ${at}
       FROM due WHERE i."id" = due."id"
       RETURNING i.*)
-    SELECT ${ITEM_COLUMNS} FROM taken WHERE "state" = 'claimed' ORDER BY "id"`;
+    SELECT ${ITEM_COLUMNS} FROM taken WHERE "state" = 'claimed' ORDER BY "priority", "id"`;
 }

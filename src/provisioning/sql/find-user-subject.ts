@@ -1,0 +1,93 @@
+/**
+ * Everything a user reconciler reads before planning, one statement: the SCIM user as desired
+ * (tombstones included), its primary email, its connection's name and stored settings, and its
+ * applied state (GitLabUserLink, if any). Null when the user row is gone altogether.
+ */
+import type { SqlRunner } from "../../db/sql-runner";
+import type { AppliedUser, DesiredUser } from "../gitlab-user-state";
+
+export interface UserSubject {
+  desired: DesiredUser;
+  applied: AppliedUser | null;
+  connectionName: string;
+  /** Connection.settings as stored (read with readSettings). */
+  storedSettings: unknown;
+}
+
+interface Row {
+  id: string;
+  connectionId: string;
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  active: boolean;
+  deletedAt: Date | null;
+  email: string | null;
+  connectionName: string;
+  settings: unknown;
+  linked: boolean;
+  gitlabUserId: number | null;
+  gitlabUsername: string | null;
+  linkedBy: AppliedUser["linkedBy"];
+  syncState: AppliedUser["syncState"];
+  lastError: string | null;
+  lastSyncedAt: Date | null;
+  appliedName: string | null;
+  appliedEmail: string | null;
+  appliedProvider: string | null;
+  appliedExternUid: string | null;
+  stateByBridge: AppliedUser["stateByBridge"];
+  tokensRevokedAt: Date | null;
+  gitlabDeletedAt: Date | null;
+}
+
+export const USER_SUBJECT_SQL = `SELECT u."id", u."connectionId", u."userName", u."externalId", u."displayName", u."givenName", u."familyName", u."active", u."deletedAt",
+    (SELECT e."value" FROM "ScimUserEmail" e WHERE e."userId" = u."id" ORDER BY e."primary" DESC, e."id" LIMIT 1) AS "email",
+    c."name" AS "connectionName", c."settings",
+    l."scimUserId" IS NOT NULL AS "linked", l."gitlabUserId", l."gitlabUsername", l."linkedBy"::text AS "linkedBy", l."syncState"::text AS "syncState",
+    l."lastError", l."lastSyncedAt", l."appliedName", l."appliedEmail", l."appliedProvider", l."appliedExternUid",
+    l."stateByBridge"::text AS "stateByBridge", l."tokensRevokedAt", l."gitlabDeletedAt"
+  FROM "ScimUser" u JOIN "Connection" c ON c."id" = u."connectionId" LEFT JOIN "GitLabUserLink" l ON l."scimUserId" = u."id"`;
+
+export async function findUserSubject(runner: SqlRunner, scimUserId: string): Promise<UserSubject | null> {
+  const [row] = await runner.query<Row>(`${USER_SUBJECT_SQL} WHERE u."id" = $1::uuid`, [scimUserId]);
+  return row ? toUserSubject(row) : null;
+}
+
+export function toUserSubject(row: Row): UserSubject {
+  return {
+    desired: {
+      scimUserId: row.id,
+      connectionId: row.connectionId,
+      userName: row.userName,
+      externalId: row.externalId,
+      displayName: row.displayName,
+      givenName: row.givenName,
+      familyName: row.familyName,
+      email: row.email,
+      active: row.active,
+      deletedAt: row.deletedAt,
+    },
+    applied: row.linked
+      ? {
+          gitlabUserId: row.gitlabUserId,
+          gitlabUsername: row.gitlabUsername,
+          linkedBy: row.linkedBy,
+          syncState: row.syncState,
+          lastError: row.lastError,
+          lastSyncedAt: row.lastSyncedAt,
+          appliedName: row.appliedName,
+          appliedEmail: row.appliedEmail,
+          appliedProvider: row.appliedProvider,
+          appliedExternUid: row.appliedExternUid,
+          stateByBridge: row.stateByBridge,
+          tokensRevokedAt: row.tokensRevokedAt,
+          gitlabDeletedAt: row.gitlabDeletedAt,
+        }
+      : null,
+    connectionName: row.connectionName,
+    storedSettings: row.settings,
+  };
+}

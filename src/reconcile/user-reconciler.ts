@@ -1,0 +1,334 @@
+/**
+ * One pass of a user's reconciler, for a claim the worker holds, as a visible list of steps:
+ *   load     the SCIM user (tombstones too), its link and its connection's settings: one statement;
+ *   plan     planUser (pure); an "observe" plan makes the lookups it asks for and plans again;
+ *   execute  the plan's operations one at a time through the GitLab client, each outcome recorded as
+ *            applied state + audit event as soon as GitLab answers (a crash repeats at most that call,
+ *            and every call is idempotent);
+ *   settle   the queue transition and the link's syncState in one statement (sql/settle-user.ts):
+ *            complete (synced) | fail (retryable, honouring Retry-After; parked when the budget is
+ *            spent) | park (permanent error → failed; conflict → conflict) | hold (dry run).
+ * Every GitLab exchange of the pass becomes one "gitlab.call" audit event (gitlab-call-log.ts).
+ *
+ * Dry run (DRY_RUN, or the connection's dryRun): the plan is made offline (no lookups, no calls),
+ * recorded as a "gitlab.plan" event, and the item is held until dry run ends (queue.ts, hold).
+ */
+import type { SqlRunner } from "../db/sql-runner";
+import { SqlParams } from "../db/sql-params";
+import { readSettings, type ConnectionSettings } from "../connections/settings";
+import type { GitLabClient } from "../gitlab/client";
+import { GitLabError } from "../gitlab/errors";
+import { listActiveTokens, listSshKeys, revokeToken, deleteSshKey } from "../gitlab/credentials";
+import { banUser, blockUser, deactivateUser, unbanUser, unblockUser, activateUser } from "../gitlab/user-state";
+import { createUser, deleteUser, findUserByIdentity, findUserByUsername, findUsersByEmail, updateUser } from "../gitlab/users";
+import type { GitLabUser } from "../gitlab/types";
+import { identityOf, planUser, type Lookups, type Observed, type ObservedAccount, type Plan, type RefusalReason, type UserOp } from "../provisioning/gitlab-user-plan";
+import type { AppliedUser, DesiredUser } from "../provisioning/gitlab-user-state";
+import { findLinksOfGitLabUsers } from "../provisioning/sql/find-links-of-gitlab-users";
+import { findUserSubject } from "../provisioning/sql/find-user-subject";
+import { recordUserApplied } from "../provisioning/sql/user-link-applied";
+import { recordUserLinked } from "../provisioning/sql/user-link-linked";
+import type { LinkWriteContext, OutcomeEvent } from "../provisioning/sql/user-link-pieces";
+import { releaseUserLink } from "../provisioning/sql/user-link-released";
+import { isUniqueViolation } from "../provisioning/unique-violation";
+import type { GitLabCallDetails, GitLabCallLog } from "./gitlab-call-log";
+import type { Claim, QueueItem, RetryPolicy } from "./queue";
+import { completeSql } from "./sql/complete";
+import { failSql } from "./sql/fail";
+import { holdSql } from "./sql/hold";
+import { parkSql } from "./sql/park";
+import { settleUserSql, type UserSettlement } from "./sql/settle-user";
+
+export interface UserReconcilerDeps {
+  runner: SqlRunner;
+  gitlab: GitLabClient;
+  callLog: GitLabCallLog;
+  /** DRY_RUN: every connection as if its dryRun were on. */
+  dryRun: boolean;
+  policy: RetryPolicy;
+  now: () => Date;
+}
+
+/** How the pass ended, for the worker's log and tests. */
+export type PassOutcome = "synced" | "retry" | "failed" | "conflict" | "dry_run" | "gone" | "released";
+
+/** Rounds of lookups a pass makes at most (identity, email, username, then suffixed usernames). */
+const MAX_PLAN_ROUNDS = 8;
+const MAX_ERROR_LENGTH = 2_000;
+
+/** Thrown by an operation whose failure is a conflict for a person to resolve (e.g. 409 email taken). */
+class ConflictStop extends Error {}
+
+export async function reconcileUser(deps: UserReconcilerDeps, claim: Claim, signal?: AbortSignal): Promise<PassOutcome> {
+  const calls: GitLabCallDetails[] = [];
+  return deps.callLog.collect(calls, () => new UserPass(deps, claim, calls, signal).run());
+}
+
+class UserPass {
+  private readonly gitlab: GitLabClient;
+
+  constructor(
+    private readonly deps: UserReconcilerDeps,
+    private readonly claim: Claim,
+    private readonly calls: GitLabCallDetails[],
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.gitlab = signal ? deps.gitlab.with({ signal }) : deps.gitlab;
+  }
+
+  /** The context of the next write: it takes the calls made since the last one. */
+  private ctx(): LinkWriteContext {
+    return { connectionId: this.claim.connectionId, scimUserId: this.claim.subjectId, requestId: this.claim.requestId, now: this.deps.now(), calls: this.calls.splice(0) };
+  }
+
+  async run(): Promise<PassOutcome> {
+    const subject = await findUserSubject(this.deps.runner, this.claim.subjectId);
+    if (!subject) {
+      // The SCIM user row is gone altogether (its connection was deleted): nothing left to reconcile.
+      await this.settle({ parkedAs: "failed", lastError: null }, "complete");
+      return "gone";
+    }
+    let settings: ConnectionSettings;
+    try {
+      settings = readSettings(subject.storedSettings);
+    } catch (error) {
+      await this.settle({ parkedAs: "failed", lastError: `connection "${subject.connectionName}" has invalid settings: ${(error as Error).message}` }, "park");
+      return "failed";
+    }
+    if (this.deps.dryRun || settings.dryRun) {
+      const plan = planUser(subject.desired, subject.applied, settings);
+      await this.settle({ parkedAs: "failed", lastError: null, event: { action: "gitlab.plan", details: { plan: planDetails(plan), dryRun: this.deps.dryRun ? "DRY_RUN" : "connection" } } }, "hold");
+      return "dry_run";
+    }
+    try {
+      const notes = await this.apply(subject.desired, subject.applied, settings);
+      await this.settle({ parkedAs: "failed", lastError: notes.length ? notes.join("; ") : null }, "complete");
+      return "synced";
+    } catch (error) {
+      return this.settleError(error);
+    }
+  }
+
+  /** Plans, observes as asked, and executes; returns the plan's notes. Throws what ends the pass otherwise. */
+  private async apply(desired: DesiredUser, applied: AppliedUser | null, settings: ConnectionSettings): Promise<string[]> {
+    const observed: Observed = {};
+    for (let round = 0; round < MAX_PLAN_ROUNDS; round++) {
+      const plan = planUser(desired, applied, settings, observed);
+      if (plan.kind === "conflict") throw new ConflictStop(plan.reason);
+      if (plan.kind === "observe") {
+        await this.observe(plan.lookups, observed, desired, settings);
+        continue;
+      }
+      let refused = false;
+      for (const op of plan.ops) {
+        const refusal = await this.execute(op, settings);
+        if (refusal) {
+          // Only a create is refused, and it is its plan's only operation: plan again with the refusal.
+          (observed.refusals ??= []).push(refusal);
+          refused = true;
+          break;
+        }
+      }
+      if (!refused) return plan.notes;
+    }
+    throw new ConflictStop(`no plan settled after ${MAX_PLAN_ROUNDS} rounds of GitLab lookups`);
+  }
+
+  /** The lookups a plan asked for, each found user annotated with the SCIM user it is linked to. */
+  private async observe(lookups: Lookups, observed: Observed, desired: DesiredUser, settings: ConnectionSettings): Promise<void> {
+    const identity = identityOf(desired, settings);
+    const byIdentity = lookups.identity && identity ? await findUserByIdentity(this.gitlab, identity.provider, identity.externUid) : null;
+    const byEmail = lookups.email && desired.email ? await findUsersByEmail(this.gitlab, desired.email) : [];
+    const byUsername: Record<string, GitLabUser | null> = {};
+    for (const username of lookups.usernames) byUsername[username.toLowerCase()] = await findUserByUsername(this.gitlab, username);
+    const found = [...(byIdentity ? [byIdentity] : []), ...byEmail, ...Object.values(byUsername).filter((u): u is GitLabUser => u !== null)];
+    const holders = new Map((await findLinksOfGitLabUsers(this.deps.runner, [...new Set(found.map((u) => u.id))])).map((h) => [h.gitlabUserId, h]));
+    const annotate = (u: GitLabUser): ObservedAccount => {
+      const h = holders.get(u.id);
+      return { id: u.id, username: u.username, name: u.name, email: u.email, state: u.state, identities: u.identities, holder: h ? { scimUserId: h.scimUserId, connectionId: h.connectionId, tombstone: h.tombstone, stateByBridge: h.stateByBridge } : null };
+    };
+    if (lookups.identity) observed.byIdentity = byIdentity ? annotate(byIdentity) : null;
+    if (lookups.email) observed.byEmail = byEmail.map(annotate);
+    if (lookups.usernames.length) {
+      const known = { ...observed.byUsername };
+      for (const [key, u] of Object.entries(byUsername)) known[key] = u ? annotate(u) : null;
+      observed.byUsername = known;
+    }
+  }
+
+  /** Runs one operation and records its outcome; answers a create's refusal instead of throwing it. */
+  private async execute(op: UserOp, settings: ConnectionSettings): Promise<{ username: string; reason: RefusalReason } | null> {
+    const runner = this.deps.runner;
+    switch (op.op) {
+      case "create": {
+        let result: { user: GitLabUser; created: boolean };
+        try {
+          result = await createUser(this.gitlab, { username: op.username, name: op.name, email: op.email, provider: op.identity.provider, externUid: op.identity.externUid }, { findOwnOnConflict: false });
+        } catch (error) {
+          const reason = refusalOf(error);
+          if (reason) return { username: op.username, reason };
+          throw error;
+        }
+        const u = result.user;
+        await this.linked(
+          { gitlabUserId: u.id, gitlabUsername: u.username, linkedBy: "created", appliedName: u.name, appliedEmail: u.email ?? op.email, appliedProvider: op.identity.provider, appliedExternUid: op.identity.externUid, stateByBridge: null },
+          { action: result.created ? "gitlab.user.created" : "gitlab.user.linked", details: { gitlabUserId: u.id, username: u.username, ...(result.created ? {} : { method: "identity", note: "the create had already been carried out" }) } },
+        );
+        return null;
+      }
+      case "link": {
+        if (op.takeoverFrom) {
+          await releaseUserLink(runner, { connectionId: this.claim.connectionId, tombstoneScimUserId: op.takeoverFrom, gitlabUserId: op.account.id, takenOverBy: this.claim.subjectId, requestId: this.claim.requestId, now: this.deps.now() });
+        }
+        await this.linked(
+          { gitlabUserId: op.account.id, gitlabUsername: op.account.username, linkedBy: op.method, appliedName: op.account.name, appliedEmail: op.account.email ?? null, appliedProvider: op.identity?.provider ?? null, appliedExternUid: op.identity?.externUid ?? null, stateByBridge: op.stateByBridge },
+          { action: "gitlab.user.linked", details: { gitlabUserId: op.account.id, username: op.account.username, method: op.method, state: op.account.state, ...(op.takeoverFrom ? { takenOverFrom: op.takeoverFrom } : {}) } },
+        );
+        return null;
+      }
+      case "update": {
+        try {
+          await updateUser(this.gitlab, op.gitlabUserId, { name: op.name, email: op.email, identity: op.identity });
+        } catch (error) {
+          // contract §1.3: 409 "Email has already been taken": a person must resolve it; retrying cannot.
+          if (error instanceof GitLabError && error.status === 409) throw new ConflictStop(`GitLab refused the change of @${op.gitlabUserId}: ${error.gitlabMessage ?? "conflict"}`);
+          throw error;
+        }
+        const change = { ...(op.name !== undefined ? { appliedName: op.name } : {}), ...(op.email !== undefined ? { appliedEmail: op.email } : {}), ...(op.identity ? { appliedProvider: op.identity.provider, appliedExternUid: op.identity.externUid } : {}) };
+        await recordUserApplied(runner, this.ctx(), change, { action: "gitlab.user.updated", details: { gitlabUserId: op.gitlabUserId, changed: Object.keys(change) } });
+        return null;
+      }
+      case "block": {
+        const result = await this.stateAction(op.gitlabUserId, () => blockUser(this.gitlab, op.gitlabUserId));
+        await this.stateRecorded(op.gitlabUserId, "blocked", result, {});
+        return null;
+      }
+      case "deactivate": {
+        const result = await this.stateAction(op.gitlabUserId, () => deactivateUser(this.gitlab, op.gitlabUserId));
+        if (result === "recently_active") {
+          // contract §1.4: GitLab refuses to deactivate a user active in the last 90 days: block instead, and say so.
+          const blocked = await this.stateAction(op.gitlabUserId, () => blockUser(this.gitlab, op.gitlabUserId));
+          await this.stateRecorded(op.gitlabUserId, "blocked", blocked, { fallbackFrom: "deactivate", reason: "GitLab refuses to deactivate a user active in the past 90 days" });
+        } else {
+          await this.stateRecorded(op.gitlabUserId, "deactivated", result, {});
+        }
+        return null;
+      }
+      case "ban": {
+        const result = await this.stateAction(op.gitlabUserId, () => banUser(this.gitlab, op.gitlabUserId));
+        await this.stateRecorded(op.gitlabUserId, "banned", result, {});
+        return null;
+      }
+      case "unblock":
+      case "activate":
+      case "unban": {
+        const action = op.op === "unblock" ? unblockUser : op.op === "unban" ? unbanUser : activateUser;
+        await action(this.gitlab, op.gitlabUserId);
+        const verb = op.op === "unblock" ? "unblocked" : op.op === "unban" ? "unbanned" : "activated";
+        // The bridge's own state is undone; tokens revoked before stay revoked, but a later offboarding revokes again.
+        await recordUserApplied(runner, this.ctx(), { stateByBridge: null, tokensRevokedAt: null }, { action: `gitlab.user.${verb}`, details: { gitlabUserId: op.gitlabUserId } });
+        return null;
+      }
+      case "revoke_tokens": {
+        const tokens = await listActiveTokens(this.gitlab, op.gitlabUserId);
+        for (const token of tokens) await revokeToken(this.gitlab, token.id);
+        const keys = await listSshKeys(this.gitlab, op.gitlabUserId);
+        for (const key of keys) await deleteSshKey(this.gitlab, op.gitlabUserId, key.id);
+        await recordUserApplied(runner, this.ctx(), { tokensRevokedAt: this.deps.now() }, { action: "gitlab.user.tokens_revoked", details: { gitlabUserId: op.gitlabUserId, personalAccessTokens: tokens.length, sshKeys: keys.length } });
+        return null;
+      }
+      case "delete": {
+        await deleteUser(this.gitlab, op.gitlabUserId, { hard: op.hard });
+        await recordUserApplied(runner, this.ctx(), { gitlabDeletedAt: this.deps.now() }, { action: "gitlab.user.deleted", details: { gitlabUserId: op.gitlabUserId, hard: op.hard, policy: settings.deleteGitLabUsers } });
+        return null;
+      }
+    }
+  }
+
+  private async linked(link: Parameters<typeof recordUserLinked>[2], event: OutcomeEvent): Promise<void> {
+    try {
+      await recordUserLinked(this.deps.runner, this.ctx(), link, event);
+    } catch (error) {
+      // Another SCIM user linked this GitLab user meanwhile (the unique index decided the race).
+      if (isUniqueViolation(error)) throw new ConflictStop(`GitLab user @${link.gitlabUsername} was linked to another SCIM user meanwhile`);
+      throw error;
+    }
+  }
+
+  /** A state action; an ldap_blocked user (403) is reported, not fought (contract §1.4). */
+  private async stateAction<T>(gitlabUserId: number, action: () => Promise<T>): Promise<T | "ldap_blocked"> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof GitLabError && error.status === 403 && /LDAP blocked users/.test(error.gitlabMessage ?? "")) return "ldap_blocked";
+      throw error;
+    }
+  }
+
+  /**
+   * Records a deprovisioning state. The bridge claims the state (stateByBridge) only when GitLab says
+   * it changed something: a user already blocked by someone else stays theirs, and reactivation will
+   * not unblock it.
+   */
+  private async stateRecorded(gitlabUserId: number, state: "blocked" | "deactivated" | "banned", result: string, extra: Record<string, unknown>): Promise<void> {
+    const details = { gitlabUserId, result, ...extra };
+    if (result === "ldap_blocked") {
+      await recordUserApplied(this.deps.runner, this.ctx(), {}, { action: "gitlab.user.ldap_blocked", details: { ...details, note: "the user is ldap_blocked in GitLab: left as it is" } });
+      return;
+    }
+    await recordUserApplied(this.deps.runner, this.ctx(), result === "changed" ? { stateByBridge: state } : {}, { action: `gitlab.user.${state}`, details });
+  }
+
+  private async settleError(error: unknown): Promise<PassOutcome> {
+    if (error instanceof ConflictStop) {
+      await this.settle({ parkedAs: "conflict", lastError: error.message, event: { action: "gitlab.user.conflict", details: { reason: error.message } } }, "park");
+      return "conflict";
+    }
+    if (this.signal?.aborted) return "released"; // the worker releases the claim
+    if (error instanceof GitLabError && error.kind === "permanent") {
+      await this.settle({ parkedAs: "failed", lastError: error.message, event: { action: "gitlab.user.failed", details: { error: error.message, status: error.status } } }, "park");
+      return "failed";
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const notBefore = error instanceof GitLabError && error.retryAfterMs !== null ? new Date(this.deps.now().getTime() + error.retryAfterMs) : null;
+    const item = await this.settle({ parkedAs: "failed", lastError: message, event: { action: "gitlab.user.failed", details: { error: message, budgetSpent: true } }, eventOnlyIfParked: true }, "fail", notBefore);
+    // Not GitLab's answer (a bug, the database): counted as a failed attempt, and the worker logs it.
+    if (!(error instanceof GitLabError)) throw error;
+    return item?.state === "parked" ? "failed" : "retry";
+  }
+
+  private async settle(s: Omit<UserSettlement, "transitionSql">, transition: "complete" | "fail" | "park" | "hold", notBefore: Date | null = null): Promise<QueueItem | null> {
+    const ctx = this.ctx();
+    const p = new SqlParams();
+    const error = (s.lastError ?? "").slice(0, MAX_ERROR_LENGTH);
+    const transitionSql =
+      transition === "complete"
+        ? completeSql(p, this.claim, ctx.now)
+        : transition === "hold"
+          ? holdSql(p, this.claim, ctx.now)
+          : transition === "park"
+            ? parkSql(p, this.claim, error, ctx.now)
+            : failSql(p, this.claim, { error, notBefore }, this.deps.policy, ctx.now);
+    const statement = settleUserSql(p, ctx, { ...s, transitionSql, lastError: s.lastError === null ? null : error });
+    const [item] = await this.deps.runner.query<QueueItem>(statement, p.values);
+    return item ?? null;
+  }
+}
+
+/** contract §1.2: what a refused create says about candidates (409 email, 409 username, 400 identity). */
+function refusalOf(error: unknown): RefusalReason | null {
+  if (!(error instanceof GitLabError) || error.kind !== "permanent") return null;
+  const message = error.gitlabMessage ?? "";
+  if (error.status === 409) return /email/i.test(message) ? "email" : /username/i.test(message) ? "username" : null;
+  if (error.status === 400) {
+    if (/identities\.extern_uid/.test(message)) return "identity";
+    // A username GitLab will not take (a group's path, a reserved or invalid name): try the next one.
+    if (/username/i.test(message)) return "username";
+  }
+  return null;
+}
+
+/** The plan as an audit event's details (dry run, CLI): plain JSON. */
+export function planDetails(plan: Plan): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(plan)) as Record<string, unknown>;
+}

@@ -1,0 +1,198 @@
+/**
+ * The reconcile workers of this process: RECONCILE_WORKERS claim loops over the durable queue
+ * (queue.ts), each reconciling one subject at a time.
+ *
+ * A loop claims one due item (offboardings first), runs its pass, and claims again. With nothing due it
+ * sleeps until the earliest of: a wake-up (`wake`, called after every committed SCIM write in this
+ * process, so a change is picked up at once), the next due time it knows of (a retry's backoff), or
+ * RECONCILE_POLL_MS (work marked by another bridge instance). A wake-up wakes one sleeper; a loop that
+ * found work wakes another, so a burst spreads over the workers without a stampede of claims.
+ *
+ * Leases: a pass renews its claim every third of RECONCILE_LEASE_MS; if the claim was lost (another
+ * process took the item over after an expired lease), the pass is aborted. Stop: the loops finish,
+ * passes in flight are aborted (their GitLab calls cancelled) and their claims released without
+ * spending an attempt; a call GitLab already carried out is repeated later, and every call is
+ * idempotent.
+ *
+ * Group subjects are completed untouched for now: group memberships are issue 11's reconciler.
+ */
+import crypto from "node:crypto";
+import type { SqlRunner } from "../db/sql-runner";
+import type { GitLabClient } from "../gitlab/client";
+import type { Logger } from "../observability/logger";
+import type { GitLabCallLog } from "./gitlab-call-log";
+import * as queue from "./queue";
+import { reconcileUser, type PassOutcome } from "./user-reconciler";
+
+export interface WorkerOptions {
+  runner: SqlRunner;
+  gitlab: GitLabClient;
+  callLog: GitLabCallLog;
+  logger: Logger;
+  workers: number;
+  leaseMs: number;
+  pollMs: number;
+  dryRun: boolean;
+  policy: queue.RetryPolicy;
+  now?: () => Date;
+  /** Names this process's claims (claimedBy = `${instance}/${n}`). Default: a random id. */
+  instance?: string;
+}
+
+export interface ReconcileWorkers {
+  /** Wakes a sleeping worker: something was just marked. */
+  wake(): void;
+  /** Resolves once every worker is asleep with nothing due that it could claim (tests). */
+  whenIdle(): Promise<void>;
+  readonly running: boolean;
+  /** Stops the loops, aborts and releases the passes in flight. */
+  stop(): Promise<void>;
+}
+
+export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers {
+  const now = options.now ?? (() => new Date());
+  const instance = options.instance ?? `bridge-${crypto.randomBytes(4).toString("hex")}`;
+  const stopping = new AbortController();
+  const sleepers = new Set<() => void>();
+  let idleWaiters: Array<() => void> = [];
+  let asleep = 0;
+  let pendingWakes = 0;
+
+  const wakeOne = () => {
+    const [first] = sleepers;
+    if (first) {
+      sleepers.delete(first);
+      first();
+    } else {
+      // Every worker is busy (or between a claim that found nothing and its sleep): the next one to look
+      // claims again at once instead of sleeping. Bounded: a burst needs no more than one look per worker.
+      pendingWakes = Math.min(pendingWakes + 1, options.workers);
+    }
+  };
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      sleepers.add(done);
+    });
+  }
+
+  function settleIdle(): void {
+    if (asleep === options.workers && pendingWakes === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  async function nextDueInMs(): Promise<number> {
+    const [row] = await options.runner.query<{ next: Date | null }>(
+      `SELECT min("nextAttemptAt") AS "next" FROM "ReconcileItem" WHERE "state" IN ('pending', 'claimed') AND "nextAttemptAt" IS NOT NULL`,
+    );
+    if (!row?.next) return options.pollMs;
+    return Math.min(options.pollMs, new Date(row.next).getTime() - now().getTime());
+  }
+
+  async function runPass(claim: queue.Claim): Promise<PassOutcome> {
+    if (claim.subjectType === "group") {
+      // Group memberships are reconciled by issue 11; until then a group's mark is acknowledged untouched.
+      await queue.complete(options.runner, claim, now());
+      return "synced";
+    }
+    const pass = new AbortController();
+    const onStop = () => pass.abort();
+    stopping.signal.addEventListener("abort", onStop);
+    let held: queue.Claim = claim;
+    const renewal = setInterval(() => {
+      void queue.renew(options.runner, held, options.leaseMs, now()).then(
+        (renewed) => {
+          if (renewed) held = renewed;
+          else pass.abort(); // the claim is no longer ours: stop working on the subject
+        },
+        (error) => options.logger.warn({ err: error, subjectId: claim.subjectId }, "could not renew a reconcile lease"),
+      );
+    }, Math.max(1_000, Math.floor(options.leaseMs / 3)));
+    try {
+      const outcome = await reconcileUser({ runner: options.runner, gitlab: options.gitlab, callLog: options.callLog, dryRun: options.dryRun, policy: options.policy, now }, held, pass.signal);
+      if (outcome === "released") await queue.release(options.runner, held, null, now());
+      return outcome;
+    } finally {
+      clearInterval(renewal);
+      stopping.signal.removeEventListener("abort", onStop);
+    }
+  }
+
+  async function loop(n: number): Promise<void> {
+    const claimedBy = `${instance}/${n}`;
+    while (!stopping.signal.aborted) {
+      let claims: queue.Claim[] = [];
+      try {
+        claims = await queue.claim(options.runner, { claimedBy, limit: 1, leaseMs: options.leaseMs }, options.policy, now());
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        options.logger.error({ err: error }, "reconcile worker could not claim work; trying again after the poll interval");
+      }
+      if (claims.length === 0) {
+        let waitMs = options.pollMs;
+        try {
+          waitMs = await nextDueInMs();
+        } catch {
+          // the claim's own error was logged; poll again later
+        }
+        if (stopping.signal.aborted) break;
+        if (pendingWakes > 0) {
+          pendingWakes--;
+          continue;
+        }
+        asleep++;
+        settleIdle();
+        await sleep(waitMs);
+        asleep--;
+        continue;
+      }
+      if (pendingWakes > 0) {
+        pendingWakes--;
+        wakeOne();
+      } else if (sleepers.size > 0) wakeOne(); // there may be more: let another worker look
+      const claim = claims[0];
+      try {
+        const outcome = await runPass(claim);
+        options.logger.debug({ subjectType: claim.subjectType, subjectId: claim.subjectId, outcome }, "reconciled");
+      } catch (error) {
+        options.logger.error({ err: error, subjectType: claim.subjectType, subjectId: claim.subjectId }, "reconcile pass failed unexpectedly");
+        if (stopping.signal.aborted) await queue.release(options.runner, claim, null, now()).catch(() => undefined);
+      }
+    }
+  }
+
+  const loops = Array.from({ length: options.workers }, (_, n) => loop(n));
+  let running = true;
+
+  return {
+    wake: () => {
+      if (running) wakeOne();
+    },
+    whenIdle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        settleIdle();
+      }),
+    get running() {
+      return running;
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      stopping.abort();
+      for (const wake of [...sleepers]) wake();
+      await Promise.all(loops);
+      for (const w of idleWaiters) w();
+      idleWaiters = [];
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Queue outcomes of a user's pass (issue 10 §3) against the emulator's scripted faults: a retryable
+ * failure (5xx, 429) goes back to pending after a backoff that honours Retry-After, and converges once
+ * GitLab answers; a permanent refusal parks the subject as failed with GitLab's message, after one
+ * call. Every exchange is one gitlab.call audit event carrying the SCIM request's id.
+ */
+import crypto from "node:crypto";
+import { startReconcilingBridge, type ReconcilingBridge } from "../helpers/reconciling-bridge";
+import * as queue from "../../src/reconcile/queue";
+import { PATCH_OP, scimClient, userBody, type ScimClient } from "../scim/scim-client";
+import { auditOf, callLines, gitlabCalls, lastSeq, linkOf } from "./helpers/gitlab-view";
+
+let bridge: ReconcilingBridge;
+let scim: ScimClient;
+
+beforeAll(async () => {
+  bridge = await startReconcilingBridge();
+  scim = scimClient(bridge);
+});
+afterAll(() => bridge?.close());
+afterEach(() => bridge.emulator.faults.clear());
+
+const unique = (prefix: string) => `${prefix}${crypto.randomBytes(3).toString("hex")}`;
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    await bridge.quiet();
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+test("429 with Retry-After on the create: retried by the client, then the pass fails and waits at least Retry-After; then it converges", async () => {
+  bridge.emulator.faults.set({ script: [{ method: "POST", path: "/api/v4/users", times: 3, respond: { status: 429, body: { message: { error: "This endpoint has been requested too many times. Try again later." } }, headers: { "Retry-After": "2" } } }] });
+  const since = await lastSeq(bridge);
+  const res = await scim("post", "/Users", userBody(`${unique("retry")}@example.com`, { externalId: unique("ext-") }));
+  const id = res.body.id as string;
+  await bridge.quiet();
+  const item = (await queue.findItem(bridge.db.direct, { subjectType: "user", subjectId: id }))!;
+  expect(item).toMatchObject({ state: "pending", attempts: 1, lastError: expect.stringContaining("429") });
+  expect(item.nextAttemptAt!.getTime() - item.lastErrorAt!.getTime()).toBeGreaterThanOrEqual(2_000);
+  expect(await linkOf(bridge, id)).toMatchObject({ syncState: "pending", lastError: expect.stringContaining("429") });
+  const link = await until(() => linkOf(bridge, id), (l) => l?.syncState === "synced");
+  expect(link).toMatchObject({ linkedBy: "created", lastError: null });
+  expect(callLines(await gitlabCalls(bridge, since))).toEqual(["POST /api/v4/users", "POST /api/v4/users", "POST /api/v4/users", "POST /api/v4/users"]);
+  const calls = (await auditOf(bridge, id)).filter((a) => a.action === "gitlab.call");
+  expect(calls.map((c) => c.details.status)).toEqual([429, 429, 429, 201]);
+  expect(calls.map((c) => c.details.attempt)).toEqual([1, 2, 3, 1]);
+  expect(calls.every((c) => c.requestId === res.headers["x-request-id"])).toBe(true);
+  expect(await queue.findItem(bridge.db.direct, { subjectType: "user", subjectId: id })).toMatchObject({ state: "done", attempts: 0 });
+});
+
+test("a permanent refusal (400) parks the user as failed with GitLab's message, after one call", async () => {
+  const res = await scim("post", "/Users", userBody(`${unique("perm")}@example.com`, { externalId: unique("ext-") }));
+  const id = res.body.id as string;
+  await bridge.quiet();
+  const gitlabId = (await linkOf(bridge, id))!.gitlabUserId!;
+  bridge.emulator.faults.set({ script: [{ method: "PUT", path: `/api/v4/users/${gitlabId}`, times: 1, respond: { status: 400, body: { message: { name: ["is too long (maximum is 255 characters)"] } } } }] });
+  const since = await lastSeq(bridge);
+  await scim("patch", `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "displayName", value: "Too Long" }] });
+  await bridge.quiet();
+  expect(callLines(await gitlabCalls(bridge, since))).toEqual([`PUT /api/v4/users/${gitlabId}`]);
+  expect(await linkOf(bridge, id)).toMatchObject({ syncState: "failed", lastError: expect.stringContaining("name is too long") });
+  expect(await queue.findItem(bridge.db.direct, { subjectType: "user", subjectId: id })).toMatchObject({ state: "parked", parkedReason: "permanent_error" });
+  expect((await auditOf(bridge, id)).map((a) => a.action).slice(-2)).toEqual(["gitlab.call", "gitlab.user.failed"]);
+  // An admin's retry (queue.retry, the CLI's `retry`) makes it due again; GitLab now takes it.
+  await queue.retry(bridge.db.direct, { subjectType: "user", subjectId: id }, new Date());
+  bridge.reconciler.workers.wake();
+  await until(() => linkOf(bridge, id), (l) => l?.syncState === "synced");
+  expect(await linkOf(bridge, id)).toMatchObject({ appliedName: "Too Long", lastError: null });
+});
+
+test("stopping the workers mid-call releases the claim without spending an attempt, without waiting for the call", async () => {
+  const own = await startReconcilingBridge();
+  try {
+    own.emulator.faults.set({ script: [{ method: "POST", path: "/api/v4/users", times: 1, delayMs: 60_000 }] });
+    const res = await scimClient(own)("post", "/Users", userBody(`${unique("stop")}@example.com`, { externalId: unique("ext-") }));
+    const id = res.body.id as string;
+    const find = () => queue.findItem(own.db.direct, { subjectType: "user", subjectId: id });
+    const deadline = Date.now() + 20_000;
+    while ((await find())?.state !== "claimed" || own.emulator.inFlight.current === 0) {
+      if (Date.now() > deadline) throw new Error("the create never reached GitLab");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const stopping = Date.now();
+    await own.reconciler.stop();
+    // The call in flight was cancelled, not waited for (its answer would take a minute).
+    expect(Date.now() - stopping).toBeLessThan(30_000);
+    expect(await find()).toMatchObject({ state: "pending", attempts: 0, claimedBy: null });
+    expect(own.reconciler.workers.running).toBe(false);
+  } finally {
+    await own.close();
+  }
+});
