@@ -9,9 +9,9 @@ import type { Predicate } from "./predicate";
 /**
  * key: lower-cased text written by the application (userNameKey, displayNameKey, valueKey), compared
  * with lower-cased values, index-friendly; text: raw text; uuid: an id (values that are not UUIDs
- * equal nothing); boolean; timestamp (timestamptz).
+ * equal nothing); boolean; integer; timestamp (timestamptz).
  */
-export type ColumnKind = "key" | "text" | "uuid" | "boolean" | "timestamp";
+export type ColumnKind = "key" | "text" | "uuid" | "boolean" | "integer" | "timestamp";
 
 export interface Column {
   readonly sql: string;
