@@ -36,13 +36,15 @@ export function pageStatement(parts: PageParts) {
   const p = new SqlParams();
   const { alias } = parts.storage;
   const table = `${parts.table} ${alias}`;
+  // The joins some filter and sort columns read; the page's own rows are read by id, without them.
+  const matches = `${table}${parts.storage.joins}`;
   const filter = parts.query.where ? ` AND ${compilePredicate(parts.query.where, parts.storage, p)}` : "";
   const connectionId = p.uuid(parts.connectionId);
   const where = `${alias}."connectionId" = ${connectionId} AND ${alias}."deletedAt" IS NULL${filter}`;
   const orderBy = compileSort(parts.query.sort, parts.storage, p);
-  const pageIds = `SELECT ${alias}."id" FROM ${table} WHERE ${where} ORDER BY ${orderBy} LIMIT ${p.add(parts.query.limit)} OFFSET ${p.add(parts.query.offset)}`;
+  const pageIds = `SELECT ${alias}."id" FROM ${matches} WHERE ${where} ORDER BY ${orderBy} LIMIT ${p.add(parts.query.limit)} OFFSET ${p.add(parts.query.offset)}`;
   const total = parts.query.where
-    ? `SELECT count(*)::int AS "totalResults" FROM ${table} WHERE ${where}`
+    ? `SELECT count(*)::int AS "totalResults" FROM ${matches} WHERE ${where}`
     : `SELECT COALESCE((SELECT "${parts.liveCountColumn}" FROM "ScimTenantCount" WHERE "connectionId" = ${connectionId}), 0) AS "totalResults"`;
   const sql = `SELECT total."totalResults", page.* FROM (${total}) total
     LEFT JOIN LATERAL (SELECT ${parts.select} FROM unnest(ARRAY(${pageIds})) WITH ORDINALITY AS chosen("id", "n")

@@ -7,7 +7,7 @@
  * the queue, see gitlab-state-reads.ts), never in the resource. Everything else is read from the
  * resource JSON.
  */
-import { GITLAB_STATE_COLUMNS_OF_U } from "../gitlab-state-reads";
+import { GITLAB_STATE_COLUMNS_OF_U, GITLAB_STATE_JOINS_OF_U } from "../gitlab-state-reads";
 import { GITLAB_USER_SCHEMA } from "../gitlab-user-state";
 import type { Predicate } from "./predicate";
 import { column, commonColumns, type Column, type Relation, type Storage } from "./storage";
@@ -24,7 +24,7 @@ const COLUMNS: Record<string, Column | "absent"> = {
   // lower(familyName), NULL when absent or empty; indexed with the id so an ascending sort reads the index.
   "name.familyName": column(`u."familyNameKey"`, "key", true),
   active: column(`u."active"`, "boolean", false),
-  // Not index-served (a lookup per user): filters on them are an admin's question, not an IdP's hot path.
+  // Columns of the joins below: filters on them are an admin's question, not an IdP's hot path.
   [gitlab("syncState")]: column(GITLAB_STATE_COLUMNS_OF_U.syncState, "text", false),
   [gitlab("gitlabUserId")]: column(GITLAB_STATE_COLUMNS_OF_U.gitlabUserId, "integer", true),
   [gitlab("gitlabUsername")]: column(GITLAB_STATE_COLUMNS_OF_U.gitlabUsername, "text", true),
@@ -88,6 +88,7 @@ const groups: Relation = {
 
 export const userStorage: Storage = {
   alias: "u",
+  joins: GITLAB_STATE_JOINS_OF_U,
   resource: `u."resource"`,
   column: (path) => COLUMNS[path],
   relation: (path) => (path === "emails" ? emails : path === "groups" ? groups : undefined),
