@@ -2,7 +2,8 @@
  * The one statement behind every user list and search (GET /Users, POST /.search, and the IdP's
  * `userName eq "…"` lookup, which the predicate compiler turns into the indexed userNameKey
  * condition): the total and the page come from the database together, the page with each user's
- * groups as JSON when the response shows them, and its GitLab state (gitlab-state-reads.ts). Memory is bounded by the page, whatever the tenant.
+ * groups as JSON when the response shows them, and its GitLab state (gitlab-state-reads.ts). Memory
+ * is bounded by the page, whatever the tenant.
  *
  * The total (a COUNT; without a filter, the kept count of live users: see page-statement.ts) is a
  * subquery beside the page rather than a window function over the page's rows: a window count must

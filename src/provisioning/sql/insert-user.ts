@@ -1,8 +1,7 @@
 /**
  * Creates a user: the row, its email rows, the audit event, the user's reconcile mark and the
  * connection's count of live users, one statement, answering the user with its GitLab state (pending:
- * it was just marked). The unique index (connectionId, userNameKey)
- * decides races: no check-then-insert.
+ * it was just marked). The unique index (connectionId, userNameKey) decides races: no check-then-insert.
  */
 import crypto from "node:crypto";
 import { auditInsertSql } from "../../audit/audit";

@@ -3,7 +3,8 @@
  * change, the audit event and the user's reconcile mark, one statement. A change that changes nothing
  * writes nothing (no version bump, no event, no mark) and answers the user as stored. With
  * `expectedVersion` the write happens only while the user still has that version. Answers the user
- * with its groups and its GitLab state (pending when this statement marked it); null when there is no such user; versionMismatch when the version moved.
+ * with its groups and its GitLab state (pending when this statement marked it); null when there is
+ * no such user; versionMismatch when the version moved.
  */
 import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";
