@@ -13,21 +13,21 @@
  * request's ~1 ms.
  */
 import type { SqlRunner } from "../../db/sql-runner";
-import { gitlabStateOfUSql } from "../gitlab-state-reads";
+import { gitlabStateSelectSql } from "../gitlab-state-reads";
 import { GROUPS_OF_U } from "../membership-reads";
 import { toUserRecord, type UserRecord, type UserStatementRow } from "../user-record";
 import type { SearchQuery } from "./predicate";
 import { userStorage } from "./user-storage";
 import { pageStatement, type SearchResult } from "./page-statement";
 
-const GITLAB_STATE_OF_U = gitlabStateOfUSql();
+const GITLAB_STATE = gitlabStateSelectSql();
 
 export async function searchUsers(db: SqlRunner, connectionId: string, query: SearchQuery, options: { withGroups: boolean }): Promise<SearchResult<UserRecord>> {
   const statement = pageStatement({
     table: `"ScimUser"`,
     storage: userStorage,
     connectionId,
-    select: `u.*${options.withGroups ? `, ${GROUPS_OF_U}` : ""}, ${GITLAB_STATE_OF_U}`,
+    select: `u.*${options.withGroups ? `, ${GROUPS_OF_U}` : ""}, ${GITLAB_STATE}`,
     query,
     liveCountColumn: "users",
   });

@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";
 import { SqlParams } from "../../db/sql-params";
-import { gitlabStateOfUSql } from "../gitlab-state-reads";
+import { GITLAB_STATE_JOINS_OF_U, gitlabStateSelectSql } from "../gitlab-state-reads";
 import { userNameTaken } from "../provisioning-error";
 import { isUniqueViolation } from "../unique-violation";
 import type { UserFields } from "../user-fields";
@@ -29,7 +29,7 @@ export async function insertUser(db: Database, ctx: WriteContext, fields: UserFi
     a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.user.created", subjectType: "user", requestId: ctx.requestId, detailsSql: USER_AUDIT_DETAILS })}),
     r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)}),
     c AS (${countRowsSql("u", "users", 1)})
-    SELECT u.*, ${gitlabStateOfUSql({ markedNow: "TRUE" })} FROM u`;
+    SELECT u.*, ${gitlabStateSelectSql({ markedNow: "TRUE" })} FROM u${GITLAB_STATE_JOINS_OF_U}`;
   try {
     const [row] = await db.direct.query<UserStatementRow>(statement, p.values);
     return { ...toUserRecord(row), groups: [] };

@@ -10,7 +10,7 @@ import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";
 import { SqlParams } from "../../db/sql-params";
 import type { ChangeAction, UserChange } from "../changes";
-import { gitlabStateOfUSql } from "../gitlab-state-reads";
+import { GITLAB_STATE_JOINS_OF_U, gitlabStateSelectSql } from "../gitlab-state-reads";
 import { GROUPS_OF_U } from "../membership-reads";
 import { userNameTaken } from "../provisioning-error";
 import { isUniqueViolation } from "../unique-violation";
@@ -61,7 +61,7 @@ export async function updateUser(
     ${sql.ctes}
     a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: `scim.user.${options.action}`, subjectType: "user", requestId: ctx.requestId, detailsSql: USER_AUDIT_DETAILS })}),
     r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user" }, ctx.now)})
-    SELECT ${outcomeSql("u", expected)}, u.*, ${GROUPS_OF_U}, ${gitlabStateOfUSql({ markedNow: "EXISTS (SELECT 1 FROM u)" })} FROM ${writtenOrCurrentSql("u", "u")}`;
+    SELECT ${outcomeSql("u", expected)}, u.*, ${GROUPS_OF_U}, ${gitlabStateSelectSql({ markedNow: "EXISTS (SELECT 1 FROM u)" })} FROM ${writtenOrCurrentSql("u", "u")}${GITLAB_STATE_JOINS_OF_U}`;
   let row: (UserStatementRow & OutcomeRow) | undefined;
   try {
     [row] = await db.direct.query<UserStatementRow & OutcomeRow>(statement, p.values);
