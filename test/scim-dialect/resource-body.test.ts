@@ -58,6 +58,15 @@ describe("resource bodies", () => {
     });
   });
 
+  test("Generic PUT /Users echoing a GET: the read-only GitLab extension, whole or flattened, and its URN are dropped (RFC 7643 §2.2)", () => {
+    const GITLAB = "urn:ietf:params:scim:schemas:extension:gitlab:2.0:User";
+    const body = normalizeResourceBody("User", {
+      schemas: [USER, ENTERPRISE, GITLAB.toUpperCase()], userName: "a", [ENTERPRISE]: { department: "D" },
+      [GITLAB]: { gitlabUserId: 7, syncState: "synced" }, [`${GITLAB}:lastError`]: "x",
+    });
+    expect(body).toEqual({ schemas: [USER, ENTERPRISE], userName: "a", [ENTERPRISE]: { department: "D" } });
+  });
+
   test("O-16 Okta full PUT /Groups: members without type, with display, are kept as sent", () => {
     const body = normalizeResourceBody("Group", { schemas: [GROUP], id: "g1", displayName: "Test SCIMv2", members: [{ value: "23a3", display: "x" }] });
     expect(body.members).toEqual([{ value: "23a3", display: "x" }]);

@@ -66,13 +66,14 @@ test("RFC 7644 §4 /ServiceProviderConfig says what is supported, and only that"
   });
 });
 
-test("RFC 7644 §4 /Schemas lists User, EnterpriseUser and Group; /Schemas/{id} returns one", async () => {
+test("RFC 7644 §4 /Schemas lists User, EnterpriseUser, the GitLab extension and Group; /Schemas/{id} returns one", async () => {
   const res = await scim("get", "/Schemas");
-  expect(res.body.totalResults).toBe(3);
+  expect(res.body.totalResults).toBe(4);
   const ids = res.body.Resources.map((s: { id: string }) => s.id);
   expect(ids).toEqual([
     "urn:ietf:params:scim:schemas:core:2.0:User",
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+    "urn:ietf:params:scim:schemas:extension:gitlab:2.0:User",
     "urn:ietf:params:scim:schemas:core:2.0:Group",
   ]);
   expect(res.text).toContain("User Account");
@@ -85,7 +86,10 @@ test("RFC 7644 §4 /Schemas lists User, EnterpriseUser and Group; /Schemas/{id} 
 test("RFC 7644 §4 /ResourceTypes names the endpoints, /Users first (Microsoft reference test)", async () => {
   const res = await scim("get", "/ResourceTypes");
   expect(res.body.Resources.map((r: { endpoint: string }) => r.endpoint)).toEqual(["/Users", "/Groups"]);
-  expect(res.body.Resources[0].schemaExtensions).toEqual([{ schema: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", required: false }]);
+  expect(res.body.Resources[0].schemaExtensions).toEqual([
+    { schema: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", required: false },
+    { schema: "urn:ietf:params:scim:schemas:extension:gitlab:2.0:User", required: false },
+  ]);
   expect((await scim("get", "/ResourceTypes/Group")).body.schema).toBe("urn:ietf:params:scim:schemas:core:2.0:Group");
   expect((await scim("get", "/ResourceTypes/Nope")).status).toBe(404);
 });

@@ -127,6 +127,8 @@ class Compiler {
         return textCondition(`${column.sql}::text`, op, value.text, p, caseExact ? (x) => x : (x) => `lower(${x})`);
       case "boolean":
         return value.type === "boolean" && op === "eq" ? `${column.sql} = ${p.add(value.value)}::boolean` : "FALSE";
+      case "integer":
+        return value.type === "number" && ORDERING[op] ? `${column.sql} ${ORDERING[op]} ${p.add(String(value.value))}::numeric` : "FALSE";
       case "timestamp":
         return value.type === "dateTime" && ORDERING[op] ? `${column.sql} ${ORDERING[op]} ${p.add(value.iso)}::timestamptz` : "FALSE";
     }

@@ -34,6 +34,7 @@ const members: Relation = {
 
 export const groupStorage: Storage = {
   alias: "g",
+  joins: "",
   resource: `g."resource"`,
   column: (path) => COLUMNS[path],
   relation: (path) => (path === "members" ? members : undefined),

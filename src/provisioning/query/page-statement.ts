@@ -25,7 +25,7 @@ export interface PageParts {
   table: string;
   storage: Storage;
   connectionId: string;
-  /** The page's columns (the row, and a membership JSON piece when the response shows it). */
+  /** The page's columns (the row, and a membership JSON piece when the response shows it), over the storage's joins. */
   select: string;
   query: SearchQuery;
   /** Where ScimTenantCount counts the connection's live rows: the total when the query has no filter. */
@@ -36,17 +36,19 @@ export function pageStatement(parts: PageParts) {
   const p = new SqlParams();
   const { alias } = parts.storage;
   const table = `${parts.table} ${alias}`;
+  // With the joins that some columns (filters, sorts, the page's select) read.
+  const joined = `${table}${parts.storage.joins}`;
   const filter = parts.query.where ? ` AND ${compilePredicate(parts.query.where, parts.storage, p)}` : "";
   const connectionId = p.uuid(parts.connectionId);
   const where = `${alias}."connectionId" = ${connectionId} AND ${alias}."deletedAt" IS NULL${filter}`;
   const orderBy = compileSort(parts.query.sort, parts.storage, p);
-  const pageIds = `SELECT ${alias}."id" FROM ${table} WHERE ${where} ORDER BY ${orderBy} LIMIT ${p.add(parts.query.limit)} OFFSET ${p.add(parts.query.offset)}`;
+  const pageIds = `SELECT ${alias}."id" FROM ${joined} WHERE ${where} ORDER BY ${orderBy} LIMIT ${p.add(parts.query.limit)} OFFSET ${p.add(parts.query.offset)}`;
   const total = parts.query.where
-    ? `SELECT count(*)::int AS "totalResults" FROM ${table} WHERE ${where}`
+    ? `SELECT count(*)::int AS "totalResults" FROM ${joined} WHERE ${where}`
     : `SELECT COALESCE((SELECT "${parts.liveCountColumn}" FROM "ScimTenantCount" WHERE "connectionId" = ${connectionId}), 0) AS "totalResults"`;
   const sql = `SELECT total."totalResults", page.* FROM (${total}) total
     LEFT JOIN LATERAL (SELECT ${parts.select} FROM unnest(ARRAY(${pageIds})) WITH ORDINALITY AS chosen("id", "n")
-      JOIN ${table} ON ${alias}."id" = chosen."id" ORDER BY chosen."n") page ON TRUE`;
+      JOIN ${table} ON ${alias}."id" = chosen."id"${parts.storage.joins} ORDER BY chosen."n") page ON TRUE`;
   return {
     async run<Row extends { id: string }>(db: SqlRunner): Promise<{ totalResults: number; rows: Row[] }> {
       const result = await db.query<Row & { totalResults: number }>(sql, p.values);

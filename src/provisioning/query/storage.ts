@@ -9,9 +9,9 @@ import type { Predicate } from "./predicate";
 /**
  * key: lower-cased text written by the application (userNameKey, displayNameKey, valueKey), compared
  * with lower-cased values, index-friendly; text: raw text; uuid: an id (values that are not UUIDs
- * equal nothing); boolean; timestamp (timestamptz).
+ * equal nothing); boolean; integer; timestamp (timestamptz).
  */
-export type ColumnKind = "key" | "text" | "uuid" | "boolean" | "timestamp";
+export type ColumnKind = "key" | "text" | "uuid" | "boolean" | "integer" | "timestamp";
 
 export interface Column {
   readonly sql: string;
@@ -39,6 +39,11 @@ export interface Relation {
 export interface Storage {
   /** Alias of the resource's row in every statement. */
   readonly alias: string;
+  /**
+   * FROM-clause joins to the row that some columns read ("" for none): LEFT JOINs on unique keys
+   * only, so each row stays one row and PostgreSQL drops a join whose columns a statement does not use.
+   */
+  readonly joins: string;
   /** The jsonb column holding the resource. */
   readonly resource: string;
   /** A column for the dotted path ("name.familyName"), or "absent" for an attribute that is never stored. */

@@ -3,10 +3,17 @@
  * (userNameKey, externalId, displayNameKey, familyNameKey, createdAt, all led by connectionId), the names, `active`
  * (the column is the truth; the JSON copy may lag), id and meta. `emails` are indexed by
  * ScimUserEmail (connectionId, valueKey) but also kept whole in the resource; `groups` exist only as
- * ScimGroupMember rows. Everything else is read from the resource JSON.
+ * ScimGroupMember rows; the GitLab extension's attributes are the applied state (GitLabUserLink and
+ * the queue, see gitlab-state-reads.ts), never in the resource. Everything else is read from the
+ * resource JSON.
  */
+import { GITLAB_STATE_COLUMNS_OF_U, GITLAB_STATE_JOINS_OF_U } from "../gitlab-state-reads";
+import { GITLAB_USER_SCHEMA } from "../gitlab-user-state";
 import type { Predicate } from "./predicate";
 import { column, commonColumns, type Column, type Relation, type Storage } from "./storage";
+
+/** Paths are the served JSON keys joined by dots: the extension URN, then the attribute. */
+const gitlab = (name: keyof typeof GITLAB_STATE_COLUMNS_OF_U) => `${GITLAB_USER_SCHEMA}.${name}`;
 
 const COLUMNS: Record<string, Column | "absent"> = {
   ...commonColumns("u", "User"),
@@ -17,6 +24,12 @@ const COLUMNS: Record<string, Column | "absent"> = {
   // lower(familyName), NULL when absent or empty; indexed with the id so an ascending sort reads the index.
   "name.familyName": column(`u."familyNameKey"`, "key", true),
   active: column(`u."active"`, "boolean", false),
+  // Columns of the joins below: filters on them are an admin's question, not an IdP's hot path.
+  [gitlab("syncState")]: column(GITLAB_STATE_COLUMNS_OF_U.syncState, "text", false),
+  [gitlab("gitlabUserId")]: column(GITLAB_STATE_COLUMNS_OF_U.gitlabUserId, "integer", true),
+  [gitlab("gitlabUsername")]: column(GITLAB_STATE_COLUMNS_OF_U.gitlabUsername, "text", true),
+  [gitlab("lastError")]: column(GITLAB_STATE_COLUMNS_OF_U.lastError, "text", true),
+  [gitlab("lastSyncedAt")]: column(GITLAB_STATE_COLUMNS_OF_U.lastSyncedAt, "timestamp", true),
 };
 
 /**
@@ -75,6 +88,7 @@ const groups: Relation = {
 
 export const userStorage: Storage = {
   alias: "u",
+  joins: GITLAB_STATE_JOINS_OF_U,
   resource: `u."resource"`,
   column: (path) => COLUMNS[path],
   relation: (path) => (path === "emails" ? emails : path === "groups" ? groups : undefined),

@@ -1,17 +1,17 @@
 /**
  * Creates a user: the row, its email rows, the audit event, the user's reconcile mark and the
- * connection's count of live users, one statement. The unique index (connectionId, userNameKey)
- * decides races: no check-then-insert.
+ * connection's count of live users, one statement, answering the user with its GitLab state (pending:
+ * it was just marked). The unique index (connectionId, userNameKey) decides races: no check-then-insert.
  */
 import crypto from "node:crypto";
 import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";
 import { SqlParams } from "../../db/sql-params";
-import type { ScimUser } from "../../generated/prisma/client";
+import { GITLAB_STATE_JOINS_OF_U, gitlabStateSelectSql } from "../gitlab-state-reads";
 import { userNameTaken } from "../provisioning-error";
 import { isUniqueViolation } from "../unique-violation";
 import type { UserFields } from "../user-fields";
-import type { UserRecord } from "../user-record";
+import { toUserRecord, type UserRecord, type UserStatementRow } from "../user-record";
 import type { WriteContext } from "../write-context";
 import { markSubjectsSql } from "./mark-subjects";
 import { countRowsSql } from "./tenant-count";
@@ -29,10 +29,10 @@ export async function insertUser(db: Database, ctx: WriteContext, fields: UserFi
     a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.user.created", subjectType: "user", requestId: ctx.requestId, detailsSql: USER_AUDIT_DETAILS })}),
     r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user", requestId: ctx.requestId }, ctx.now)}),
     c AS (${countRowsSql("u", "users", 1)})
-    SELECT * FROM u`;
+    SELECT u.*, ${gitlabStateSelectSql({ markedNow: "TRUE" })} FROM u${GITLAB_STATE_JOINS_OF_U}`;
   try {
-    const [row] = await db.direct.query<ScimUser>(statement, p.values);
-    return { row, groups: [] };
+    const [row] = await db.direct.query<UserStatementRow>(statement, p.values);
+    return { ...toUserRecord(row), groups: [] };
   } catch (error) {
     if (isUniqueViolation(error)) throw userNameTaken(fields.userName);
     throw error;

@@ -3,17 +3,19 @@
  * change, the audit event and the user's reconcile mark, one statement. A change that changes nothing
  * writes nothing (no version bump, no event, no mark) and answers the user as stored. With
  * `expectedVersion` the write happens only while the user still has that version. Answers the user
- * with its groups; null when there is no such user; versionMismatch when the version moved.
+ * with its groups and its GitLab state (pending when this statement marked it); null when there is
+ * no such user; versionMismatch when the version moved.
  */
 import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";
 import { SqlParams } from "../../db/sql-params";
 import type { ChangeAction, UserChange } from "../changes";
+import { GITLAB_STATE_JOINS_OF_U, gitlabStateSelectSql } from "../gitlab-state-reads";
 import { GROUPS_OF_U } from "../membership-reads";
 import { userNameTaken } from "../provisioning-error";
 import { isUniqueViolation } from "../unique-violation";
 import type { UserFields } from "../user-fields";
-import { toUserRecord, type UserRecord, type UserRowWithGroups } from "../user-record";
+import { toUserRecord, type UserRecord, type UserStatementRow } from "../user-record";
 import type { WriteContext } from "../write-context";
 import { settleOutcome, type OutcomeRow } from "../write-outcome";
 import { expectedVersionParam, liveRowSql, outcomeSql, versionHoldsSql, writtenOrCurrentSql } from "./live-row";
@@ -62,10 +64,10 @@ export async function updateUser(
     ${sql.ctes}
     a AS (${auditInsertSql(p, "u", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: `scim.user.${options.action}`, subjectType: "user", requestId: ctx.requestId, detailsSql: USER_AUDIT_DETAILS })}),
     r AS (${markSubjectsSql(p, "u", { connectionId: ctx.connectionId, subjectType: "user", requestId: ctx.requestId, offboardingSql: OFFBOARDS }, ctx.now)})
-    SELECT ${outcomeSql("u", expected)}, u.*, ${GROUPS_OF_U} FROM ${writtenOrCurrentSql("u", "u")}`;
-  let row: (UserRowWithGroups & OutcomeRow) | undefined;
+    SELECT ${outcomeSql("u", expected)}, u.*, ${GROUPS_OF_U}, ${gitlabStateSelectSql({ markedNow: "EXISTS (SELECT 1 FROM u)" })} FROM ${writtenOrCurrentSql("u", "u")}${GITLAB_STATE_JOINS_OF_U}`;
+  let row: (UserStatementRow & OutcomeRow) | undefined;
   try {
-    [row] = await db.direct.query<UserRowWithGroups & OutcomeRow>(statement, p.values);
+    [row] = await db.direct.query<UserStatementRow & OutcomeRow>(statement, p.values);
   } catch (error) {
     if (isUniqueViolation(error) && change.kind === "fields") throw userNameTaken(change.fields.userName);
     throw error;

@@ -14,14 +14,17 @@
  *     the applier to refuse (dropping it would remove every member);
  *  7. an add/replace of a whole extension (`"path": "urn:…:enterprise:2.0:User"`) becomes one operation
  *     per attribute, exactly like the pathless form.
- * A `schemas` or `meta` key inside a pathless value or an extension object is bookkeeping and dropped.
+ * A `schemas` or `meta` key inside a pathless value or an extension object is bookkeeping and dropped,
+ * and so is a server-owned extension inside a pathless value (the read-only GitLab extension echoed
+ * from a GET: RFC 7643 §2.2 "SHALL be ignored"). An operation whose `path` names a server-owned
+ * extension or one of its attributes is kept as it is, for the applier to refuse (RFC 7644 §3.5.2).
  * Entra's add through a value filter that selects nothing (`emails[type eq "work"].value` on a user
  * without a work email) is the applier's, which compares values as the schema says (caseExact).
  * Operations it cannot read (a non-string `op` or `path`) are returned unchanged for validation to refuse.
  */
 import { isManager, isMultiValued, shapeAttributeValue } from "./attribute-values";
 import { formatPatchPath, parsePatchPath, type PatchPath } from "./patch-path";
-import { canonicalSchemaUrn, coreSchemaOf } from "./schema-names";
+import { canonicalSchemaUrn, coreSchemaOf, serverOwnedExtensionOf } from "./schema-names";
 import { isJsonObject, type JsonObject, type PatchOperation, type ScimResourceType } from "./types";
 import { withoutNulls } from "./values";
 
@@ -32,7 +35,7 @@ function expandPathless(type: ScimResourceType, operation: PatchOperation, curre
   if (!isJsonObject(operation.value)) return [operation];
   const expanded: PatchOperation[] = [];
   for (const [key, value] of Object.entries(operation.value)) {
-    if (BOOKKEEPING.has(key.toLowerCase())) continue;
+    if (BOOKKEEPING.has(key.toLowerCase()) || serverOwnedExtensionOf(type, key)) continue;
     if (key.toLowerCase() === "id" && value === current.id) continue;
     if (isExtensionKey(type, key) && isJsonObject(value)) {
       // A whole extension object: `{"urn:…:enterprise:2.0:User": {"employeeNumber": …}}`.
@@ -83,7 +86,7 @@ function normalizeOperation(type: ScimResourceType, operation: PatchOperation, c
     );
   }
   if (typeof operation.path !== "string") return [{ ...operation, op }];
-  if (op !== "remove" && isExtensionKey(type, operation.path) && isJsonObject(operation.value)) {
+  if (op !== "remove" && isExtensionKey(type, operation.path) && isJsonObject(operation.value) && !serverOwnedExtensionOf(type, operation.path)) {
     // Step 7: the whole extension, as if sent without a path.
     return normalizeOperation(type, { op, value: { [operation.path]: operation.value } }, current);
   }

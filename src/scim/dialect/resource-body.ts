@@ -1,14 +1,16 @@
 /**
  * POST/PUT bodies as IdPs send them → RFC 7643 resources, before validation. The steps, in order:
  *  1. drop nulls (Entra: `"phoneNumbers": null`; RFC 7643 §2.5 makes null equal to unassigned);
- *  2. drop what the server owns and IdPs echo back (Okta PUTs `meta` and `groups: []`);
+ *  2. drop what the server owns and IdPs echo back (Okta PUTs `meta` and `groups: []`; a client that
+ *     PUTs back what it read sends the read-only GitLab extension, which RFC 7643 §2.2 says "SHALL be
+ *     ignored");
  *  3. move URN-qualified top-level keys (`urn:…:enterprise:2.0:User:department`) into their extension;
  *  4. shape every known attribute (canonical names, string booleans, bare member ids, manager as a string);
  *  5. list exactly the known schemas in `schemas` (Entra adds the ADSCIM group URN; some senders forget
- *     the extension URN, or the whole `schemas` array).
+ *     the extension URN, or the whole `schemas` array), server-owned extensions left out.
  */
 import { shapeAttributeValue } from "./attribute-values";
-import { canonicalAttribute, canonicalSchemaUrn, attributesOf, coreSchemaOf, splitAttributePath } from "./schema-names";
+import { canonicalAttribute, canonicalSchemaUrn, attributesOf, coreSchemaOf, serverOwnedExtensionOf, splitAttributePath } from "./schema-names";
 import { isJsonObject, type JsonObject, type ScimResourceType } from "./types";
 import { withoutNulls } from "./values";
 
@@ -22,6 +24,7 @@ function withoutEchoedReadOnly(type: ScimResourceType, body: JsonObject): JsonOb
   const copy = { ...body };
   for (const key of Object.keys(copy)) {
     if (ECHOED_READ_ONLY[type].some((name) => name.toLowerCase() === key.toLowerCase())) delete copy[key];
+    else if (serverOwnedExtensionOf(type, key)) delete copy[key];
   }
   return copy;
 }
@@ -62,7 +65,7 @@ function withKnownSchemas(type: ScimResourceType, original: unknown, shaped: Jso
   const known = new Set([coreSchemaOf(type)]);
   for (const urn of listed) {
     const canonical = canonicalSchemaUrn(type, urn);
-    if (canonical) known.add(canonical);
+    if (canonical && !serverOwnedExtensionOf(type, canonical)) known.add(canonical);
   }
   for (const key of Object.keys(shaped)) if (canonicalSchemaUrn(type, key)) known.add(key);
   return { schemas: [...known], ...shaped };

@@ -4,8 +4,10 @@
  * IdPs use that (Microsoft's suite sends `DisplayName`, `name.FamilyName`, `"Primary": true`), but scimmy
  * and SQL column maps compare them exactly. Unknown names are left as they are: validation decides.
  */
+import { GITLAB_USER_SCHEMA } from "../../provisioning/gitlab-user-state";
 import type { ScimResourceType } from "./types";
 
+export { GITLAB_USER_SCHEMA };
 export const CORE_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 export const CORE_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -32,6 +34,11 @@ const ENTERPRISE_USER: AttributeTable = {
   manager: ["value", "$ref", "displayName"],
 };
 
+/** The bridge's own read-only extension: what it applied in GitLab (issue 10 item 7). */
+const GITLAB_USER: AttributeTable = {
+  gitlabUserId: [], gitlabUsername: [], syncState: [], lastError: [], lastSyncedAt: [],
+};
+
 const GROUP_CORE: AttributeTable = {
   id: [], externalId: [], meta: META_SUBS, displayName: [], members: ["value", "$ref", "display", "type"],
 };
@@ -40,6 +47,11 @@ interface SchemaNames {
   core: AttributeTable;
   /** Extension URN → its attributes. */
   extensions: Readonly<Record<string, AttributeTable>>;
+  /**
+   * Extensions whose every attribute the server owns (mutability readOnly): what a client sends of
+   * them in a resource body is ignored (RFC 7643 §2.2), never stored.
+   */
+  serverOwned: ReadonlySet<string>;
   /** Canonical dotted paths of boolean attributes: the ones IdPs send as "True"/"False". */
   booleans: ReadonlySet<string>;
   /** Multi-valued complex attributes, whose entries a value filter can select. */
@@ -48,7 +60,8 @@ interface SchemaNames {
 
 const USER_NAMES: SchemaNames = {
   core: USER_CORE,
-  extensions: { [ENTERPRISE_USER_SCHEMA]: ENTERPRISE_USER },
+  extensions: { [ENTERPRISE_USER_SCHEMA]: ENTERPRISE_USER, [GITLAB_USER_SCHEMA]: GITLAB_USER },
+  serverOwned: new Set([GITLAB_USER_SCHEMA]),
   booleans: new Set(["active", ...["emails", "phoneNumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509Certificates"].map((a) => `${a}.primary`)]),
   multiValued: new Set(["emails", "phoneNumbers", "ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates"]),
 };
@@ -56,6 +69,7 @@ const USER_NAMES: SchemaNames = {
 const GROUP_NAMES: SchemaNames = {
   core: GROUP_CORE,
   extensions: {},
+  serverOwned: new Set(),
   booleans: new Set(),
   multiValued: new Set(["members"]),
 };
@@ -77,6 +91,18 @@ function findName(candidates: Iterable<string>, name: string): string | undefine
 /** The canonical spelling of a known schema URN of this resource type (URNs compare case-insensitively). */
 export function canonicalSchemaUrn(type: ScimResourceType, urn: string): string | undefined {
   return findName([coreSchemaOf(type), ...Object.keys(schemaNames(type).extensions)], urn);
+}
+
+/**
+ * The server-owned extension a body key belongs to: the extension object itself
+ * (`urn:…:gitlab:2.0:User`) or one of its attributes flattened (`urn:…:gitlab:2.0:User:syncState`).
+ */
+export function serverOwnedExtensionOf(type: ScimResourceType, key: string): string | undefined {
+  const lower = key.toLowerCase();
+  for (const urn of schemaNames(type).serverOwned) {
+    if (lower === urn.toLowerCase() || lower.startsWith(`${urn.toLowerCase()}:`)) return urn;
+  }
+  return undefined;
 }
 
 /** The attribute table a (canonical) schema URN stands for; undefined for the core schema's own URN prefix. */

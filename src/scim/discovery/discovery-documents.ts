@@ -5,7 +5,7 @@
  * bridge validates with, so they cannot drift from the validation.
  */
 import type { Config } from "../../config";
-import { ENTERPRISE_USER_SCHEMA, EnterpriseUserSchema, GROUP_SCHEMA, GroupSchema, USER_SCHEMA, UserSchema } from "../schema/scimmy-schemas";
+import { ENTERPRISE_USER_SCHEMA, EnterpriseUserSchema, GITLAB_USER_SCHEMA, GitLabUserSchema, GROUP_SCHEMA, GroupSchema, USER_SCHEMA, UserSchema } from "../schema/scimmy-schemas";
 
 type Json = Record<string, unknown>;
 
@@ -34,7 +34,7 @@ export function serviceProviderConfig(config: Config, base: string): Json {
   };
 }
 
-const DESCRIBED = [UserSchema, EnterpriseUserSchema, GroupSchema].map((s) => s.definition.describe("/Schemas") as Json);
+const DESCRIBED = [UserSchema, EnterpriseUserSchema, GitLabUserSchema, GroupSchema].map((s) => s.definition.describe("/Schemas") as Json);
 
 export function schemaDocuments(base: string): Json[] {
   return DESCRIBED.map((d) => ({ ...d, meta: { resourceType: "Schema", location: `${base}/Schemas/${d.id as string}` } }));
@@ -49,7 +49,10 @@ export function resourceTypeDocuments(base: string): Json[] {
       endpoint: "/Users",
       description: "User Account",
       schema: USER_SCHEMA,
-      schemaExtensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }],
+      schemaExtensions: [
+        { schema: ENTERPRISE_USER_SCHEMA, required: false },
+        { schema: GITLAB_USER_SCHEMA, required: false },
+      ],
       meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/User` },
     },
     {

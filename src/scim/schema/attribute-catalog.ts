@@ -4,7 +4,7 @@
  * case-insensitive) and with or without the schema URN prefix. Built once from scimmy's schema
  * descriptions plus the common attributes (RFC 7643 §3.1) scimmy keeps outside them.
  */
-import { ENTERPRISE_USER_SCHEMA, EnterpriseUserSchema, GROUP_SCHEMA, GroupSchema, USER_SCHEMA, UserSchema } from "./scimmy-schemas";
+import { ENTERPRISE_USER_SCHEMA, EnterpriseUserSchema, GITLAB_USER_SCHEMA, GitLabUserSchema, GROUP_SCHEMA, GroupSchema, USER_SCHEMA, UserSchema } from "./scimmy-schemas";
 
 export type AttributeType = "string" | "boolean" | "decimal" | "integer" | "dateTime" | "reference" | "binary" | "complex";
 
@@ -14,6 +14,8 @@ export interface AttributeDef {
   readonly type: AttributeType;
   readonly multiValued: boolean;
   readonly caseExact: boolean;
+  /** RFC 7643 §7 mutability "readOnly", as the schema describes it. */
+  readonly readOnly: boolean;
   readonly subAttributes: ReadonlyMap<string, AttributeDef>;
 }
 
@@ -33,6 +35,8 @@ export interface ResourceCatalog {
   readonly resourceType: "User" | "Group";
   readonly coreSchema: string;
   readonly extensionSchemas: readonly string[];
+  /** Extensions whose every attribute is readOnly: the server's to set, never a client's. */
+  readonly readOnlySchemas: readonly string[];
   resolve(path: string): ResolvedAttribute | undefined;
 }
 
@@ -41,13 +45,14 @@ interface DescribedAttribute {
   type: AttributeType;
   multiValued?: boolean;
   caseExact?: boolean;
+  mutability?: string;
   subAttributes?: DescribedAttribute[];
 }
 
 function toDef(a: DescribedAttribute): AttributeDef {
   const subs = new Map<string, AttributeDef>();
   for (const s of a.subAttributes ?? []) subs.set(s.name.toLowerCase(), toDef(s));
-  return { name: a.name, type: a.type, multiValued: Boolean(a.multiValued), caseExact: Boolean(a.caseExact), subAttributes: subs };
+  return { name: a.name, type: a.type, multiValued: Boolean(a.multiValued), caseExact: Boolean(a.caseExact), readOnly: a.mutability === "readOnly", subAttributes: subs };
 }
 
 function indexed(attributes: DescribedAttribute[]): Map<string, AttributeDef> {
@@ -115,6 +120,7 @@ function buildCatalog(resourceType: "User" | "Group", coreSchema: string, core: 
     resourceType,
     coreSchema,
     extensionSchemas: Object.keys(extensions),
+    readOnlySchemas: [...extensionAttributes.values()].filter((ext) => [...ext.attributes.values()].every((a) => a.readOnly)).map((ext) => ext.urn),
     resolve(path) {
       if (!cache.has(path)) {
         // Bounded: attribute names come from requests; never let the cache grow without limit.
@@ -126,5 +132,8 @@ function buildCatalog(resourceType: "User" | "Group", coreSchema: string, core: 
   };
 }
 
-export const userCatalog = buildCatalog("User", USER_SCHEMA, describe(UserSchema), { [ENTERPRISE_USER_SCHEMA]: describe(EnterpriseUserSchema) });
+export const userCatalog = buildCatalog("User", USER_SCHEMA, describe(UserSchema), {
+  [ENTERPRISE_USER_SCHEMA]: describe(EnterpriseUserSchema),
+  [GITLAB_USER_SCHEMA]: describe(GitLabUserSchema),
+});
 export const groupCatalog = buildCatalog("Group", GROUP_SCHEMA, describe(GroupSchema), {});

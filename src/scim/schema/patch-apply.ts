@@ -16,8 +16,11 @@
  *    `a eq x and b eq y` (the entry then carries a and b: Entra's `emails[type eq "work"].value` on a
  *    user without a work email; §3.5.2.3 treats a target that does not exist as an add), else noTarget.
  *  - setting `primary` true on an entry sets it false on the others (RFC 7644 §3.5.2).
- * Read-only attributes (id, meta, groups) answer 400 mutability. Unknown sub-attributes inside a value
- * are ignored, as in a POST body (RFC 7644 §3.3).
+ * Read-only attributes (id, meta, groups, and every attribute of a readOnly extension such as the
+ * GitLab one) answer 400 mutability: RFC 7644 §3.5.2 "a client MUST NOT modify an attribute that has
+ * mutability 'readOnly'" and "an operation that is not compatible with an attribute's mutability ...
+ * SHALL return the appropriate HTTP response status code" (§3.12 Table 9: mutability, for PATCH).
+ * Unknown sub-attributes inside a value are ignored, as in a POST body (RFC 7644 §3.3).
  */
 import { isJsonObject, type PatchOperation, type ScimResourceType } from "../dialect/types";
 import { invalidPath, invalidValue, mutability, noTarget } from "../errors";
@@ -59,6 +62,7 @@ function applyOne(context: Context, doc: Json, op: Op, path: string | undefined,
   }
   const target = resolvePatchTarget(context.type, context.catalog, path);
   if (target.kind === "attribute") requireWritable(context, doc, op, target, value);
+  else if (context.catalog.readOnlySchemas.includes(target.urn)) throw mutability(`${target.urn} is read-only: the server sets its attributes, a PATCH cannot (${context.where})`);
   if (op === "remove") {
     if (hasValue) throw invalidValue(`A remove takes no "value" except a list of {"value": …} entries of a multi-valued attribute (${context.where})`);
     remove(doc, target);
@@ -72,8 +76,9 @@ type AttributeTarget = Extract<PatchTarget, { kind: "attribute" }>;
 
 function requireWritable(context: Context, doc: Json, op: Op, target: AttributeTarget, value: unknown): void {
   const { attribute } = target;
-  if (attribute.jsonPath.length > 1 && attribute.jsonPath[0].startsWith("urn:")) return;
-  if (!READ_ONLY.has(attribute.top.name)) return;
+  const inExtension = attribute.jsonPath.length > 1 && attribute.jsonPath[0].startsWith("urn:");
+  // READ_ONLY names core attributes; an extension attribute is read-only when its schema says so.
+  if (inExtension ? !attribute.top.readOnly : !READ_ONLY.has(attribute.top.name)) return;
   // Okta's group rename repeats the group's own id: setting what is already there changes nothing.
   if (op !== "remove" && attribute.top.name === "id" && !attribute.sub && value === doc.id) return;
   throw mutability(`${attribute.canonical} is read-only and cannot be changed by PATCH (${context.where})`);

@@ -10,8 +10,13 @@
  * scimmy's public constructors (Attribute, SchemaDefinition), identical except that it suggests nothing.
  * Both are built once at module load, never per request: scimmy's schema classes are process-wide
  * singletons.
+ *
+ * The bridge's own extension, GitLab's side of a user (issue 10 item 7), is described but not in the
+ * validation set: every attribute is readOnly, so the dialect drops what clients send of it (RFC 7643
+ * §2.2) and the applier refuses PATCH operations on it (RFC 7644 §3.5.2); it is never coerced.
  */
 import SCIMMY from "scimmy";
+import { GITLAB_SYNC_STATES, GITLAB_USER_SCHEMA } from "../../provisioning/gitlab-user-state";
 
 export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -26,10 +31,27 @@ if (!alreadyExtended) SCIMMY.Schemas.User.extend(SCIMMY.Schemas.EnterpriseUser a
 export const UserSchema = SCIMMY.Schemas.User;
 export const GroupSchema = SCIMMY.Schemas.Group;
 export const EnterpriseUserSchema = SCIMMY.Schemas.EnterpriseUser;
-export { SCIMMY };
+export { GITLAB_USER_SCHEMA, SCIMMY };
 
 type Attribute = InstanceType<typeof SCIMMY.Types.Attribute>;
 type SchemaDefinition = InstanceType<typeof SCIMMY.Types.SchemaDefinition>;
+
+/** RFC 7643 §7 characteristics shared by every attribute of the GitLab extension: the server's to set, returned by default. */
+const SERVER_SET = { mutable: false, returned: true, required: false } as const;
+
+export const GitLabUserSchema = {
+  definition: new SCIMMY.Types.SchemaDefinition("GitLabUser", GITLAB_USER_SCHEMA, "The GitLab user the bridge applied this user to, and how that went", [
+    new SCIMMY.Types.Attribute("integer", "gitlabUserId", { ...SERVER_SET, uniqueness: "server", description: "Id of the linked GitLab user; absent until linked" }),
+    new SCIMMY.Types.Attribute("string", "gitlabUsername", { ...SERVER_SET, description: "Username of the linked GitLab user (GitLab compares usernames case-insensitively)" }),
+    new SCIMMY.Types.Attribute("string", "syncState", {
+      ...SERVER_SET,
+      canonicalValues: [...GITLAB_SYNC_STATES],
+      description: "pending: changes not yet applied in GitLab (queued or in progress); synced: GitLab shows this user; failed: the bridge gave up retrying (see lastError); conflict: a person must resolve it (see lastError)",
+    }),
+    new SCIMMY.Types.Attribute("string", "lastError", { ...SERVER_SET, description: "Why the latest attempt failed or conflicted" }),
+    new SCIMMY.Types.Attribute("dateTime", "lastSyncedAt", { ...SERVER_SET, description: "When GitLab last confirmed this user's state" }),
+  ]),
+};
 
 /** The common attributes (schemas, id, externalId, meta) that every SchemaDefinition adds itself. */
 const COMMON_ATTRIBUTES = new Set(["schemas", "id", "externalId", "meta"]);
