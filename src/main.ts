@@ -19,7 +19,11 @@ import { makePrivate, restrictNewFiles } from "./runtime/private-files";
 import { startControlServer, type ControlServer } from "./cli/control-server";
 import { createHttpServer } from "./http-server";
 import { createLogger, type Logger } from "./observability/logger";
-import { startBundledGitLab, type GitLabTarget } from "./gitlab/target";
+import { bundledGitLabBanner, startBundledGitLab, type GitLabTarget } from "./gitlab/target";
+import type { GitLabClient } from "./gitlab/client";
+import type { GitLabStatus } from "./gitlab/gitlab-status";
+import { GitLabRefusedError } from "./gitlab/startup-check";
+import { connectGitLab, type GitLabConnection } from "./runtime/gitlab-connection";
 
 export interface RunningBridge {
   server: Server;
@@ -27,6 +31,9 @@ export interface RunningBridge {
   db: Database;
   /** The GitLab this bridge talks to: GITLAB_URL, or the bundled emulator when that is unset. */
   gitlab: GitLabTarget;
+  /** The one GitLab client (breaker, pacing, concurrency) and what the start-up check found. */
+  gitlabClient: GitLabClient;
+  gitlabStatus: GitLabStatus;
   stop(): Promise<void>;
 }
 
@@ -36,6 +43,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let db: Database | undefined;
   let control: ControlServer | undefined;
   let gitlab: GitLabTarget | undefined;
+  let gitlabConnection: GitLabConnection | undefined;
   let maintenance: Maintenance | undefined;
   try {
     if (!config.databaseUrl) {
@@ -61,21 +69,26 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     if (db.kind === "pglite") maintenance = startPGliteMaintenance(db, logger);
     if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });
     gitlab = config.gitlabUrl ? { url: config.gitlabUrl, token: config.gitlabToken!, emulated: false, close: async () => undefined } : await startBundledGitLab(logger);
-    const app = createApp({ config, db, logger });
+    // Refuses a rejected or non-admin token (GitLabRefusedError); an unreachable GitLab does not stop the start.
+    gitlabConnection = await connectGitLab({ target: gitlab, config, db, logger });
+    const app = createApp({ config, db, logger, health: { gitlab: gitlabConnection.status } });
     const server = await listen(app, config, logger);
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
     logger.info({ url, database: db.kind }, "gitlab-scim-bridge listening");
-    const opened = { db, lock, control, gitlab, maintenance };
+    const opened = { db, lock, control, gitlab, gitlabConnection, maintenance };
     return {
       server,
       url,
       db,
       gitlab,
+      gitlabClient: gitlabConnection.client,
+      gitlabStatus: gitlabConnection.status,
       stop: () => stopBridge(server, opened, config.shutdownGraceMs, logger),
     };
   } catch (error) {
+    await gitlabConnection?.close();
     await gitlab?.close();
     await control?.close();
     await maintenance?.stop();
@@ -112,7 +125,7 @@ function trackInFlight(server: Server): void {
 /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes the rest. */
 async function stopBridge(
   server: Server,
-  opened: { db: Database; lock?: DataDirLock; control?: ControlServer; gitlab: GitLabTarget; maintenance?: Maintenance },
+  opened: { db: Database; lock?: DataDirLock; control?: ControlServer; gitlab: GitLabTarget; gitlabConnection: GitLabConnection; maintenance?: Maintenance },
   graceMs: number,
   logger: Logger,
 ): Promise<void> {
@@ -134,6 +147,7 @@ async function stopBridge(
   await closed;
   clearTimeout(grace);
   await opened.control?.close();
+  await opened.gitlabConnection.close();
   await opened.gitlab.close();
   await opened.maintenance?.stop();
   await opened.db.close();
@@ -159,11 +173,12 @@ async function main(): Promise<void> {
   try {
     bridge = await startBridge(config, logger);
   } catch (error) {
-    // Another owner of DATA_DIR is an expected refusal: one sentence, no stack trace.
-    if (error instanceof DataDirLockedError) logger.fatal(`cannot start: ${error.message}`);
+    // Another owner of DATA_DIR, or a GitLab token that cannot work, is an expected refusal: one sentence, no stack trace.
+    if (error instanceof DataDirLockedError || error instanceof GitLabRefusedError) logger.fatal(`cannot start: ${error.message}`);
     else logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
+  if (bridge.gitlab.emulated) process.stderr.write(bundledGitLabBanner({ gitlab: bridge.gitlab, scimUrl: `${config.publicUrl ?? bridge.url}/scim/v2` }));
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -81,7 +81,10 @@ describe("health endpoints", () => {
   it("/readyz answers 200 when the database answers", async () => {
     const res = await fetch(`${app.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ready", database: app.testDb.db.kind });
+    expect(await res.json()).toEqual({
+      status: "ready",
+      components: { database: { status: "ok", kind: app.testDb.db.kind }, reconciler: { status: "stopped", queue: { pending: 0, claimed: 0, done: 0, parked: 0 } } },
+    });
   });
 
   it("/readyz answers 503 when the database is unreachable, /healthz still 200", async () => {
@@ -91,7 +94,7 @@ describe("health endpoints", () => {
       await broken.closeDatabase();
       const ready = await fetch(`${broken.url}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: "unavailable", database: broken.testDb.db.kind });
+      expect(await ready.json()).toEqual({ status: "unavailable", components: { database: { status: "unavailable", kind: broken.testDb.db.kind }, reconciler: { status: "stopped" } } });
       expect((await fetch(`${broken.url}/healthz`)).status).toBe(200);
       const warning = broken.logs.records().find((r) => r.msg === "readiness check failed");
       expect(warning).toMatchObject({ level: 40, requestId: ready.headers.get("x-request-id") });
