@@ -72,7 +72,7 @@ function refusal(error: GitLabError, url: string, call: string): Pick<GitLabChec
   if (error.kind === "retryable") return { state: "unreachable", message: `GitLab at ${url} is unreachable: ${error.message}` };
   const said = error.gitlabMessage ? ` (${error.gitlabMessage})` : "";
   if (error.status === 401) {
-    return { state: "unauthorized", message: `GitLab at ${url} rejected GITLAB_TOKEN with 401 Unauthorized${said}: the token is wrong, expired or revoked; set GITLAB_TOKEN to an administrator's personal access token with the api scope` };
+    return { state: "unauthorized", message: `GitLab at ${url} rejected GITLAB_TOKEN (401 Unauthorized): the token is wrong, expired or revoked; set GITLAB_TOKEN to an administrator's personal access token with the api scope` };
   }
   if (error.status === 403) {
     return { state: "unauthorized", message: `GitLab at ${url} refused GITLAB_TOKEN with 403 Forbidden on ${call}${said}: the token lacks a scope the bridge needs; give it the api scope` };
