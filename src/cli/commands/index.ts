@@ -2,7 +2,10 @@
 import type { AnyCommand } from "../command";
 import { connectionCreateCommand } from "./connection-create";
 import { connectionListCommand } from "./connection-list";
+import { connectionUpdateCommand } from "./connection-update";
 import { migrateCommand } from "./migrate";
+import { retryCommand } from "./retry";
+import { statusCommand } from "./status";
 import { tokenCreateCommand } from "./token-create";
 import { tokenListCommand } from "./token-list";
 import { tokenRevokeCommand } from "./token-revoke";
@@ -11,9 +14,12 @@ export const COMMANDS: readonly AnyCommand[] = [
   migrateCommand,
   connectionCreateCommand,
   connectionListCommand,
+  connectionUpdateCommand,
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,
+  statusCommand,
+  retryCommand,
 ];
 
 export function findCommand(name: string): AnyCommand | undefined {
