@@ -31,6 +31,8 @@ export interface GitLabCheckDeps {
   clock?: GitLabClock;
   /** After every successful check (audit "gitlab.connected"); a failure here is logged, not fatal. */
   onConnected?: (result: GitLabCheckResult) => Promise<void>;
+  /** How long the start waits for GitLab's first answer, ms (GITLAB_TIMEOUT_MS may be minutes). Default 10 s. */
+  firstCheckMaxMs?: number;
 }
 
 export interface RunningGitLabCheck {
@@ -38,6 +40,7 @@ export interface RunningGitLabCheck {
   stop(): Promise<void>;
 }
 
+const FIRST_CHECK_MAX_MS = 10_000;
 const RETRY_BASE_MS = 1_000;
 const RETRY_CAP_MS = 60_000;
 
@@ -90,8 +93,9 @@ export async function startGitLabCheck(deps: GitLabCheckDeps): Promise<RunningGi
   const { client, status, logger } = deps;
   const clock = deps.clock ?? systemGitLabClock;
   const url = status.url;
-  // The first try does not wait on the breaker: the start must not hang on an unreachable GitLab.
-  const first = await checkGitLab(client.with({ waitForGitLab: false, maxAttempts: 1 }), url);
+  // The first try does not wait on the breaker, nor longer than firstCheckMaxMs: the IdP is not served
+  // until the bridge listens, so the start must not hang on an unreachable GitLab.
+  const first = await firstCheck(client, url, deps.firstCheckMaxMs ?? FIRST_CHECK_MAX_MS);
   status.record(first, new Date(clock.now()));
   if (REFUSED.has(first.state)) throw new GitLabRefusedError(first.message!);
   if (first.state === "ok") {
@@ -110,6 +114,16 @@ export async function startGitLabCheck(deps: GitLabCheckDeps): Promise<RunningGi
       await background;
     },
   };
+}
+
+async function firstCheck(client: GitLabClient, url: string, maxMs: number): Promise<GitLabCheckResult> {
+  const deadline = AbortSignal.timeout(maxMs);
+  try {
+    return await checkGitLab(client.with({ waitForGitLab: false, maxAttempts: 1, signal: deadline }), url);
+  } catch (error) {
+    if (!deadline.aborted) throw error;
+    return { state: "unreachable", message: `GitLab at ${url} did not answer within ${maxMs / 1000} s`, version: null, revision: null, tokenOwner: null };
+  }
 }
 
 async function keepChecking(deps: GitLabCheckDeps, clock: GitLabClock, signal: AbortSignal): Promise<void> {

@@ -11,11 +11,13 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createConnection } from "../../src/connections/connections";
-import { GitLabRefusedError } from "../../src/gitlab/startup-check";
+import { createGitLabClient, type GitLabClient } from "../../src/gitlab/client";
+import { GitLabStatus } from "../../src/gitlab/gitlab-status";
+import { GitLabRefusedError, startGitLabCheck } from "../../src/gitlab/startup-check";
 import { startGitLabEmulator, type GitLabEmulator } from "../../tools/gitlab-emulator";
 import { baseEnv, runServerToExit } from "../cli/helpers/processes";
 import { requireBuilt } from "../observability/bridge-process";
-import { createBridgeHome, startBridgeIn, waitFor, type BridgeHome, type StartedBridge } from "../helpers/started-bridge";
+import { capturingLogger, createBridgeHome, startBridgeIn, waitFor, type BridgeHome, type StartedBridge } from "../helpers/started-bridge";
 
 jest.setTimeout(120_000);
 
@@ -188,4 +190,29 @@ test("the server process (npm start) with a rejected token exits non-zero with t
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+describe("the start-up check on its own (startGitLabCheck)", () => {
+  const clients: GitLabClient[] = [];
+  afterEach(() => {
+    while (clients.length) clients.pop()!.close();
+  });
+
+  test("a GitLab that never answers holds the start no longer than the first check's limit, however long GITLAB_TIMEOUT_MS is; the check then goes on in the background", async () => {
+    const client = createGitLabClient({ url: emulator.url, token: emulator.adminToken, timeoutMs: 600_000, concurrency: 2 });
+    clients.push(client);
+    const status = new GitLabStatus(emulator.url, false, () => client.breakerState);
+    const { lines, logger } = capturingLogger();
+    emulator.faults.set({ script: [{ path: "/api/v4/user", times: 1, timeout: true }] });
+    const check = await startGitLabCheck({ client, status, logger, firstCheckMaxMs: 200 });
+    try {
+      expect(status.view()).toMatchObject({ status: "unreachable", message: `GitLab at ${emulator.url} did not answer within 0.2 s` });
+      expect(lines.find((l) => String(l.msg).startsWith("GitLab is unreachable"))).toBeDefined();
+      // The scripted fault was used up by the first try: the background check gets GitLab's answer.
+      await waitFor(() => (status.view().status === "ok" ? true : undefined), "the background check to connect");
+      expect(status.view()).toMatchObject({ version: "18.2.0-ee", tokenOwner: "root" });
+    } finally {
+      await check.stop();
+    }
+  });
 });
