@@ -178,7 +178,6 @@ async function main(): Promise<void> {
     else logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
-  if (bridge.gitlab.emulated) process.stderr.write(bundledGitLabBanner({ gitlab: bridge.gitlab, scimUrl: `${config.publicUrl ?? bridge.url}/scim/v2` }));
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -194,6 +193,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  // After the handlers: a SIGTERM sent on the "listening" line must find them in place.
+  if (bridge.gitlab.emulated) process.stderr.write(bundledGitLabBanner({ gitlab: bridge.gitlab, scimUrl: `${config.publicUrl ?? bridge.url}/scim/v2` }));
 }
 
 if (require.main === module) void main();
