@@ -169,7 +169,31 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  let bridge: RunningBridge;
+  // The handlers are in place before the start: a SIGTERM that arrives while starting (or just as the
+  // "listening" line is out) stops the bridge gracefully once it has started, instead of killing it.
+  let bridge: RunningBridge | undefined;
+  let stopSignal: string | undefined;
+  const stop = (running: RunningBridge, signal: string) => {
+    logger.info({ signal }, "shutting down");
+    running.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  const shutdown = (signal: string) => {
+    if (stopSignal) {
+      // A second signal while still starting: the operator will not wait for the start to finish.
+      if (!bridge) process.exit(1);
+      return;
+    }
+    stopSignal = signal;
+    if (bridge) stop(bridge, signal);
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
   try {
     bridge = await startBridge(config, logger);
   } catch (error) {
@@ -178,22 +202,7 @@ async function main(): Promise<void> {
     else logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    bridge.stop().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  // After the handlers: a SIGTERM sent on the "listening" line must find them in place.
+  if (stopSignal) return stop(bridge, stopSignal);
   if (bridge.gitlab.emulated) process.stderr.write(bundledGitLabBanner({ gitlab: bridge.gitlab, scimUrl: `${config.publicUrl ?? bridge.url}/scim/v2` }));
 }
 
