@@ -6,7 +6,7 @@ import express, { type Application } from "express";
 import type { Config } from "./config";
 import { tokenVerifier } from "./connections/token-verifier";
 import type { Database } from "./db/database";
-import { healthz, readyz } from "./observability/health";
+import { healthz, readyz, type HealthSources } from "./observability/health";
 import { installRequestLogging, type Logger } from "./observability/logger";
 import { groupStore } from "./provisioning/group-store";
 import { notifyingStores } from "./provisioning/notifying-stores";
@@ -22,6 +22,8 @@ export interface AppDeps {
   onMarked?: () => void;
   /** Replaces the stores built from `db` (tests hold requests at gates around the real ones). */
   wrapStores?: (stores: Pick<ScimDeps, "users" | "groups">) => Pick<ScimDeps, "users" | "groups">;
+  /** What /readyz reports beside the database: GitLab's status, the reconcilers. */
+  health?: HealthSources;
 }
 
 /** The SCIM surface's collaborators, built from the database: it never sees the database itself. */
@@ -38,7 +40,7 @@ export function createApp(deps: AppDeps): Application {
   app.set("trust proxy", deps.config.trustProxy);
   installRequestLogging(app, deps.logger);
   app.get("/healthz", healthz);
-  app.get("/readyz", readyz(deps.db));
+  app.get("/readyz", readyz(deps.db, deps.health));
   app.use("/scim/v2", createScimRouter(scimDeps(deps)));
   app.use((_req, res) => {
     res.status(404).json({ error: "not_found", message: "No such endpoint" });

@@ -19,7 +19,12 @@ import { makePrivate, restrictNewFiles } from "./runtime/private-files";
 import { startControlServer, type ControlServer } from "./cli/control-server";
 import { createHttpServer } from "./http-server";
 import { createLogger, type Logger } from "./observability/logger";
-import { startBundledGitLab, type GitLabTarget } from "./gitlab/target";
+import { bundledGitLabBanner, startBundledGitLab, type GitLabTarget } from "./gitlab/target";
+import type { GitLabClient } from "./gitlab/client";
+import type { GitLabStatus } from "./gitlab/gitlab-status";
+import { GitLabRefusedError } from "./gitlab/startup-check";
+import { connectGitLab, type GitLabConnection } from "./runtime/gitlab-connection";
+import { createGitLabCallLog } from "./reconcile/gitlab-call-log";
 import { startReconciler, type Reconciler } from "./reconcile/reconciler";
 
 export interface RunningBridge {
@@ -28,7 +33,10 @@ export interface RunningBridge {
   db: Database;
   /** The GitLab this bridge talks to: GITLAB_URL, or the bundled emulator when that is unset. */
   gitlab: GitLabTarget;
-  /** The reconcile workers and their GitLab client (issue 10). */
+  /** The one GitLab client (breaker, pacing, concurrency) and what the start-up check found. */
+  gitlabClient: GitLabClient;
+  gitlabStatus: GitLabStatus;
+  /** The reconcile workers (issue 10). */
   reconciler: Reconciler;
   stop(): Promise<void>;
 }
@@ -39,6 +47,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let db: Database | undefined;
   let control: ControlServer | undefined;
   let gitlab: GitLabTarget | undefined;
+  let gitlabConnection: GitLabConnection | undefined;
   let maintenance: Maintenance | undefined;
   let reconciler: Reconciler | undefined;
   try {
@@ -63,28 +72,42 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     migrations.push(...db.appliedMigrations);
     if (migrations.length) logger.info({ migrations }, "database migrated");
     if (db.kind === "pglite") maintenance = startPGliteMaintenance(db, logger);
-    if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger });
+    // CLI commands run through the control socket wake the workers (a retry, dry run turned off).
+    if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger, wake: () => reconciler?.workers.wake() });
     gitlab = config.gitlabUrl ? { url: config.gitlabUrl, token: config.gitlabToken!, emulated: false, close: async () => undefined } : await startBundledGitLab(logger);
-    // Reconcilers: SCIM writes wake them (onMarked); they start once the app listens.
-    const app = createApp({ config, db, logger, onMarked: () => reconciler?.workers.wake() });
+    // Refuses a rejected or non-admin token (GitLabRefusedError); an unreachable GitLab does not stop the start.
+    // Every GitLab call is audited per subject through the call log (src/reconcile/gitlab-call-log.ts).
+    const callLog = createGitLabCallLog();
+    gitlabConnection = await connectGitLab({ target: gitlab, config, db, logger, onCall: callLog.onCall });
+    // SCIM writes wake the workers (onMarked); the workers start once the app listens.
+    const app = createApp({
+      config,
+      db,
+      logger,
+      onMarked: () => reconciler?.workers.wake(),
+      health: { gitlab: gitlabConnection.status, reconciler: { state: () => (reconciler?.workers.running ? "running" : "stopped") } },
+    });
     const server = await listen(app, config, logger);
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
-    reconciler = await startReconciler({ config, db, target: gitlab, logger });
+    reconciler = await startReconciler({ config, db, gitlab: gitlabConnection.client, callLog, logger });
     // Last: tests and scripts take this line as "started" and may signal the process right after it.
     logger.info({ url, database: db.kind }, "gitlab-scim-bridge listening");
-    const opened = { db, lock, control, gitlab, maintenance, reconciler };
+    const opened = { db, lock, control, gitlab, gitlabConnection, maintenance, reconciler };
     return {
       server,
       url,
       db,
       gitlab,
+      gitlabClient: gitlabConnection.client,
+      gitlabStatus: gitlabConnection.status,
       reconciler,
       stop: () => stopBridge(server, opened, config.shutdownGraceMs, logger),
     };
   } catch (error) {
     await reconciler?.stop();
+    await gitlabConnection?.close();
     await gitlab?.close();
     await control?.close();
     await maintenance?.stop();
@@ -121,7 +144,7 @@ function trackInFlight(server: Server): void {
 /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes the rest. */
 async function stopBridge(
   server: Server,
-  opened: { db: Database; lock?: DataDirLock; control?: ControlServer; gitlab: GitLabTarget; maintenance?: Maintenance; reconciler: Reconciler },
+  opened: { db: Database; lock?: DataDirLock; control?: ControlServer; gitlab: GitLabTarget; gitlabConnection: GitLabConnection; maintenance?: Maintenance; reconciler: Reconciler },
   graceMs: number,
   logger: Logger,
 ): Promise<void> {
@@ -144,6 +167,7 @@ async function stopBridge(
   clearTimeout(grace);
   await opened.reconciler.stop(); // releases the claims in flight while the database is still open
   await opened.control?.close();
+  await opened.gitlabConnection.close();
   await opened.gitlab.close();
   await opened.maintenance?.stop();
   await opened.db.close();
@@ -165,21 +189,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  let bridge: RunningBridge;
-  try {
-    bridge = await startBridge(config, logger);
-  } catch (error) {
-    // Another owner of DATA_DIR is an expected refusal: one sentence, no stack trace.
-    if (error instanceof DataDirLockedError) logger.fatal(`cannot start: ${error.message}`);
-    else logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
-    process.exit(1);
-  }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  // The handlers are in place before the start: a SIGTERM that arrives while starting (or just as the
+  // "listening" line is out) stops the bridge gracefully once it has started, instead of killing it.
+  let bridge: RunningBridge | undefined;
+  let stopSignal: string | undefined;
+  const stop = (running: RunningBridge, signal: string) => {
     logger.info({ signal }, "shutting down");
-    bridge.stop().then(
+    running.stop().then(
       () => process.exit(0),
       (error) => {
         logger.error({ err: error }, "shutdown failed");
@@ -187,8 +203,27 @@ async function main(): Promise<void> {
       },
     );
   };
+  const shutdown = (signal: string) => {
+    if (stopSignal) {
+      // A second signal while still starting: the operator will not wait for the start to finish.
+      if (!bridge) process.exit(1);
+      return;
+    }
+    stopSignal = signal;
+    if (bridge) stop(bridge, signal);
+  };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  try {
+    bridge = await startBridge(config, logger);
+  } catch (error) {
+    // Another owner of DATA_DIR, or a GitLab token that cannot work, is an expected refusal: one sentence, no stack trace.
+    if (error instanceof DataDirLockedError || error instanceof GitLabRefusedError) logger.fatal(`cannot start: ${error.message}`);
+    else logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  if (stopSignal) return stop(bridge, stopSignal);
+  if (bridge.gitlab.emulated) process.stderr.write(bundledGitLabBanner({ gitlab: bridge.gitlab, scimUrl: `${config.publicUrl ?? bridge.url}/scim/v2` }));
 }
 
 if (require.main === module) void main();

@@ -22,6 +22,9 @@ export interface AuditEntry {
   detailsSql?: string;
   /** The action computed by SQL from `s` instead of `action` (several kinds of event in one INSERT, in order). */
   actionSql?: string;
+  /** The connection and subject type computed from `s` instead, when the rows differ in them (a retry of every parked item). */
+  connectionIdSql?: string;
+  subjectTypeSql?: string;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface AuditEntry {
  */
 export function auditInsertSql(p: SqlParams, source: string, entry: AuditEntry): string {
   return `INSERT INTO "AuditEvent" ("at", "connectionId", "actor", "action", "subjectType", "subjectId", "requestId", "details")
-    SELECT ${p.timestamp(entry.at)}, ${p.add(entry.connectionId ?? null)}::uuid, ${p.add(entry.actor)}, ${entry.actionSql ?? p.add(entry.action)}, ${p.add(entry.subjectType ?? null)}, s."id"::text, ${p.add(entry.requestId ?? null)}, ${entry.detailsSql ?? p.json(entry.details ?? {})}
+    SELECT ${p.timestamp(entry.at)}, ${entry.connectionIdSql ?? `${p.add(entry.connectionId ?? null)}::uuid`}, ${p.add(entry.actor)}, ${entry.actionSql ?? p.add(entry.action)}, ${entry.subjectTypeSql ?? p.add(entry.subjectType ?? null)}, s."id"::text, ${p.add(entry.requestId ?? null)}, ${entry.detailsSql ?? p.json(entry.details ?? {})}
     FROM ${source} s`;
 }
 

@@ -69,9 +69,14 @@ function selectCommand(argv: string[]): { command: AnyCommand; rest: string[] } 
 
 function parseOptions(command: AnyCommand, rest: string[]): OptionValues {
   try {
-    const { values } = parseArgs({ args: rest, options: { ...command.options, ...COMMON_OPTIONS }, strict: true, allowPositionals: false });
-    return { ...values } as OptionValues;
+    // allowNegative: every boolean option also has its --no- form (--no-revoke-tokens).
+    const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, ...COMMON_OPTIONS }, strict: true, allowPositionals: command.positional !== undefined, allowNegative: true });
+    if (positionals.length > 1) throw new UsageError(`${command.name} takes one ${command.positional!.toUpperCase()}, got ${positionals.length}: ${positionals.join(" ")}`);
+    const parsed = { ...values } as OptionValues;
+    if (positionals.length === 1) parsed[command.positional!] = positionals[0];
+    return parsed;
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes; their first sentence is the useful part.
     const message = (error as Error).message.split(". ")[0].replace(/\.$/, "");
     throw new UsageError(`${message}; see \`${PROGRAM} ${command.name} --help\``);

@@ -18,6 +18,12 @@ export interface CommandContext {
   actor: string;
   /** Migrations applied when this process opened the database for this command (none via the server). */
   appliedOnOpen: string[];
+  /**
+   * Wakes this process's reconcile workers (work was made due, e.g. by `retry`). Present when the
+   * command runs inside the server; a CLI process that opened the database itself has no workers, and
+   * the server's workers find the work on their next poll.
+   */
+  wake?: () => void;
 }
 
 export interface Output {
@@ -35,6 +41,8 @@ export interface Command<Args = unknown, Result extends JsonValue = JsonValue> {
   /** One line per option, shown by --help. */
   optionHelp: string[];
   options: NonNullable<ParseArgsConfig["options"]>;
+  /** The value key of the command's one positional argument (e.g. "subject" of `retry SUBJECT`); none if absent. */
+  positional?: string;
   parse(values: OptionValues): Args;
   run(ctx: CommandContext, args: Args): Promise<Result>;
   format(result: Result, options: { json: boolean }): Output;

@@ -24,7 +24,15 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-export async function startControlServer(opts: { dataDir: string; db: Database; logger: Logger }): Promise<ControlServer> {
+export interface ControlServerOptions {
+  dataDir: string;
+  db: Database;
+  logger: Logger;
+  /** Wakes the server's reconcile workers; handed to commands that make work due (CommandContext.wake). */
+  wake?: () => void;
+}
+
+export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
   const socketPath = controlSocketPath(opts.dataDir);
   prepareSocketDirectory(socketPath);
   fs.rmSync(socketPath, { force: true });
@@ -63,7 +71,7 @@ export async function startControlServer(opts: { dataDir: string; db: Database; 
   };
 }
 
-async function handle(req: http.IncomingMessage, opts: { db: Database; logger: Logger }): Promise<ControlResponse> {
+async function handle(req: http.IncomingMessage, opts: ControlServerOptions): Promise<ControlResponse> {
   const started = Date.now();
   let command = "?";
   try {
@@ -72,7 +80,7 @@ async function handle(req: http.IncomingMessage, opts: { db: Database; logger: L
     command = request.command;
     const found = findCommand(request.command);
     if (!found) throw new CliError(2, `the server does not know the command "${request.command}"; is it an older version than this CLI?`);
-    const result = await found.run({ db: opts.db, actor: "cli", appliedOnOpen: [] }, found.parse(request.values));
+    const result = await found.run({ db: opts.db, actor: "cli", appliedOnOpen: [], wake: opts.wake }, found.parse(request.values));
     opts.logger.info({ command, outcome: "ok", durationMs: Date.now() - started }, "control command");
     return { ok: true, result };
   } catch (error) {

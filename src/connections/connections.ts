@@ -5,6 +5,7 @@
  */
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { insertAuditEvent } from "../audit/audit";
+import { readSettings, SettingsError, type ConnectionSettings } from "./settings";
 import { issueToken, type IssuedToken } from "./tokens";
 
 export const IDP_KINDS = ["entra", "okta", "generic"] as const;
@@ -28,6 +29,9 @@ export interface ConnectionSummary {
   idp: string;
   createdAt: Date;
   activeTokens: number;
+  /** The effective provisioning settings; null when the stored ones are invalid (settingsError says why). */
+  settings: ConnectionSettings | null;
+  settingsError: string | null;
 }
 
 export async function createConnection(
@@ -60,9 +64,19 @@ function duplicateName(name: string): ConnectionError {
 export async function listConnections(prisma: Pick<PrismaClient, "connection">): Promise<ConnectionSummary[]> {
   const rows = await prisma.connection.findMany({
     orderBy: { name: "asc" },
-    select: { id: true, name: true, idp: true, createdAt: true, _count: { select: { tokens: { where: { revokedAt: null } } } } },
+    select: { id: true, name: true, idp: true, createdAt: true, settings: true, _count: { select: { tokens: { where: { revokedAt: null } } } } },
   });
-  return rows.map((row) => ({ id: row.id, name: row.name, idp: row.idp, createdAt: row.createdAt, activeTokens: row._count.tokens }));
+  return rows.map((row) => ({ id: row.id, name: row.name, idp: row.idp, createdAt: row.createdAt, activeTokens: row._count.tokens, ...effectiveSettings(row.settings) }));
+}
+
+/** One connection's stored settings that someone wrote by hand must not hide the others from the list. */
+function effectiveSettings(stored: unknown): Pick<ConnectionSummary, "settings" | "settingsError"> {
+  try {
+    return { settings: readSettings(stored), settingsError: null };
+  } catch (error) {
+    if (error instanceof SettingsError) return { settings: null, settingsError: error.message };
+    throw error;
+  }
 }
 
 /** The connection with this name; a ConnectionError naming it when there is none. */

@@ -38,7 +38,7 @@ import { releaseSql } from "./sql/release";
 import { countByStateSql, findItemSql, listParkedSql } from "./sql/reads";
 import { renewSql } from "./sql/renew";
 import { resumeHeldSql } from "./sql/resume-held";
-import { retrySql, type RetryTarget } from "./sql/retry";
+import { retryAuditedSql, retrySql, type RetryTarget } from "./sql/retry";
 
 export type { ClaimRequest, Failure, RetryTarget };
 
@@ -158,9 +158,12 @@ export async function park(runner: SqlRunner, held: ClaimHandle, error: string, 
   return runOne(runner, (p) => parkSql(p, held, error.slice(0, MAX_ERROR_LENGTH), now));
 }
 
-/** The items moved from parked to pending (none when the target is not parked). */
-export async function retry(runner: SqlRunner, target: RetryTarget, now: Date): Promise<QueueItem[]> {
-  return run(runner, (p) => retrySql(p, target, now));
+/**
+ * The items moved from parked to pending (none when the target is not parked). With `audit`, each one
+ * is recorded as "reconcile.retried" by that actor in the same statement (an operator's retry).
+ */
+export async function retry(runner: SqlRunner, target: RetryTarget, now: Date, audit?: { actor: string; requestId?: string }): Promise<QueueItem[]> {
+  return run(runner, (p) => (audit ? retryAuditedSql(p, target, now, audit) : retrySql(p, target, now)));
 }
 
 export async function findItem(runner: SqlRunner, subject: { subjectType: SubjectType; subjectId: string }): Promise<QueueItem | null> {

@@ -7,10 +7,9 @@
 import type { Config } from "../config";
 import { readSettings } from "../connections/settings";
 import type { Database } from "../db/database";
-import { createGitLabClient, type GitLabClient } from "../gitlab/client";
-import type { GitLabTarget } from "../gitlab/target";
+import type { GitLabClient } from "../gitlab/client";
 import type { Logger } from "../observability/logger";
-import { createGitLabCallLog } from "./gitlab-call-log";
+import type { GitLabCallLog } from "./gitlab-call-log";
 import * as queue from "./queue";
 import { startReconcileWorkers, type ReconcileWorkers } from "./worker";
 
@@ -24,10 +23,9 @@ export function retryPolicyOf(config: Config): queue.RetryPolicy {
   return { ...queue.DEFAULT_RETRY_POLICY, maxAttempts: config.reconcileMaxAttempts, maxFailingMs: config.reconcileMaxFailingHours * 3_600_000 };
 }
 
-export async function startReconciler(deps: { config: Config; db: Database; target: GitLabTarget; logger: Logger }): Promise<Reconciler> {
-  const { config, db, target, logger } = deps;
-  const callLog = createGitLabCallLog();
-  const gitlab = createGitLabClient({ url: target.url, token: target.token, timeoutMs: config.gitlabTimeoutMs, concurrency: config.gitlabConcurrency, onCall: callLog.onCall, logger });
+/** `gitlab` is the bridge's one client, whose onCall reports to `callLog` (runtime/gitlab-connection.ts). */
+export async function startReconciler(deps: { config: Config; db: Database; gitlab: GitLabClient; callLog: GitLabCallLog; logger: Logger }): Promise<Reconciler> {
+  const { config, db, gitlab, callLog, logger } = deps;
   if (!config.dryRun) await resumeAfterDryRun(db);
   else logger.warn("DRY_RUN=true: the reconcilers record the GitLab calls they would make (audit action gitlab.plan) and make none");
   const workers = startReconcileWorkers({
@@ -46,7 +44,6 @@ export async function startReconciler(deps: { config: Config; db: Database; targ
     workers,
     async stop() {
       await workers.stop();
-      gitlab.close();
     },
   };
 }

@@ -12,6 +12,8 @@ import { createConnection } from "../../src/connections/connections";
 import type { ConnectionSettings } from "../../src/connections/settings";
 import { createHttpServer } from "../../src/http-server";
 import { createLogger } from "../../src/observability/logger";
+import { createGitLabClient } from "../../src/gitlab/client";
+import { createGitLabCallLog } from "../../src/reconcile/gitlab-call-log";
 import { startReconciler, type Reconciler } from "../../src/reconcile/reconciler";
 import { createTestDatabase, type TestDatabase } from "./database";
 import type { TestBridge } from "./bridge";
@@ -47,7 +49,11 @@ export async function startReconcilingBridge(
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : 0;
-    reconciler = await startReconciler({ config, db, target: { url: emulator.url, token: emulator.adminToken, emulated: true, close: async () => undefined }, logger });
+    // The client as runtime/gitlab-connection.ts makes it, without the start-up check (its audit event
+    // would be one more row in every test's audit assertions).
+    const callLog = createGitLabCallLog();
+    const gitlab = createGitLabClient({ url: emulator.url, token: emulator.adminToken, timeoutMs: config.gitlabTimeoutMs, concurrency: config.gitlabConcurrency, logger, onCall: callLog.onCall });
+    reconciler = await startReconciler({ config, db, gitlab, callLog, logger });
     const running = reconciler;
     const ownDb = testDb;
     return {
@@ -77,6 +83,7 @@ export async function startReconcilingBridge(
       },
       async close() {
         await running.stop();
+        running.gitlab.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
@@ -87,6 +94,7 @@ export async function startReconcilingBridge(
     };
   } catch (error) {
     await reconciler?.stop();
+    reconciler?.gitlab.close();
     await testDb?.close();
     await emulator.close();
     throw error;

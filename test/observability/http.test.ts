@@ -7,7 +7,9 @@ import net from "node:net";
 import { createApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { createConnection } from "../../src/connections/connections";
+import { GitLabStatus } from "../../src/gitlab/gitlab-status";
 import { createHttpServer } from "../../src/http-server";
+import type { HealthSources } from "../../src/observability/health";
 import { createLogger } from "../../src/observability/logger";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { captureLogs, type CapturedLogs } from "./capture-logs";
@@ -21,12 +23,12 @@ interface Running {
   close(): Promise<void>;
 }
 
-async function startApp(): Promise<Running> {
+async function startApp(health?: HealthSources): Promise<Running> {
   const testDb = await createTestDatabase();
   const logs = captureLogs();
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "debug" });
   const logger = createLogger(config.logLevel, logs);
-  const server = createHttpServer(createApp({ config, db: testDb.db, logger }), config, logger);
+  const server = createHttpServer(createApp({ config, db: testDb.db, logger, health }), config, logger);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
@@ -81,7 +83,10 @@ describe("health endpoints", () => {
   it("/readyz answers 200 when the database answers", async () => {
     const res = await fetch(`${app.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ready", database: app.testDb.db.kind });
+    expect(await res.json()).toEqual({
+      status: "ready",
+      components: { database: { status: "ok", kind: app.testDb.db.kind }, reconciler: { status: "stopped", queue: { pending: 0, claimed: 0, done: 0, parked: 0 } } },
+    });
   });
 
   it("/readyz answers 503 when the database is unreachable, /healthz still 200", async () => {
@@ -91,10 +96,53 @@ describe("health endpoints", () => {
       await broken.closeDatabase();
       const ready = await fetch(`${broken.url}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: "unavailable", database: broken.testDb.db.kind });
+      expect(await ready.json()).toEqual({ status: "unavailable", components: { database: { status: "unavailable", kind: broken.testDb.db.kind }, reconciler: { status: "stopped" } } });
       expect((await fetch(`${broken.url}/healthz`)).status).toBe(200);
       const warning = broken.logs.records().find((r) => r.msg === "readiness check failed");
       expect(warning).toMatchObject({ level: 40, requestId: ready.headers.get("x-request-id") });
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
+describe("/readyz per component (issue 10 §1)", () => {
+  const checked = { state: "ok" as const, message: null, version: "17.11.2-ee", revision: "abc123", tokenOwner: "root" };
+
+  it("reports GitLab and the reconciler beside the database; GitLab's breaker open reads as unreachable: 200 degraded, never 503", async () => {
+    let breaker: "closed" | "open" = "closed";
+    const gitlab = new GitLabStatus("https://gitlab.example.com", false, () => breaker);
+    gitlab.record(checked, new Date("2026-12-03T10:00:00.000Z"));
+    const running = await startApp({ gitlab, reconciler: { state: () => "running" }, countsMaxAgeMs: 0 });
+    try {
+      const ok = await fetch(`${running.url}/readyz`);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({
+        status: "ready",
+        components: {
+          database: { status: "ok", kind: running.testDb.db.kind },
+          gitlab: { status: "ok", url: "https://gitlab.example.com", emulated: false, version: "17.11.2-ee", revision: "abc123", tokenOwner: "root", message: null, checkedAt: "2026-12-03T10:00:00.000Z", breaker: "closed" },
+          reconciler: { status: "running", queue: { pending: 0, claimed: 0, done: 0, parked: 0 } },
+        },
+      });
+      breaker = "open";
+      const down = await fetch(`${running.url}/readyz`);
+      expect(down.status).toBe(200);
+      expect(await down.json()).toMatchObject({ status: "degraded", components: { gitlab: { status: "unreachable", breaker: "open", version: "17.11.2-ee", message: expect.stringContaining("stopped answering") } } });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("answers 503 only when the database fails, and still reports GitLab", async () => {
+    const gitlab = new GitLabStatus("https://gitlab.example.com", false, () => "closed");
+    gitlab.record(checked, new Date());
+    const broken = await startApp({ gitlab });
+    try {
+      await broken.closeDatabase();
+      const ready = await fetch(`${broken.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: "unavailable", components: { database: { status: "unavailable" }, gitlab: { status: "ok" }, reconciler: { status: "stopped" } } });
     } finally {
       await broken.close();
     }

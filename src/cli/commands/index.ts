@@ -2,8 +2,11 @@
 import type { AnyCommand } from "../command";
 import { connectionCreateCommand } from "./connection-create";
 import { connectionListCommand } from "./connection-list";
+import { connectionUpdateCommand } from "./connection-update";
 import { migrateCommand } from "./migrate";
 import { planCommand } from "./plan";
+import { retryCommand } from "./retry";
+import { statusCommand } from "./status";
 import { tokenCreateCommand } from "./token-create";
 import { tokenListCommand } from "./token-list";
 import { tokenRevokeCommand } from "./token-revoke";
@@ -12,10 +15,13 @@ export const COMMANDS: readonly AnyCommand[] = [
   migrateCommand,
   connectionCreateCommand,
   connectionListCommand,
+  connectionUpdateCommand,
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,
   planCommand,
+  statusCommand,
+  retryCommand,
 ];
 
 export function findCommand(name: string): AnyCommand | undefined {
