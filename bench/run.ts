@@ -22,18 +22,22 @@
  *   5. print req/s, p50/p99, peak RSS and req/s ÷ bare, and the bridge's VmHWM (its peak RSS over its
  *      whole life, start-up included; the RSS target is judged on it); stop the bridge with SIGTERM;
  *      then the GitLab emulator's own rows
+ *   6. then the user reconcilers' rows of issue 10 (bench/reconcile.ts: initial sync and offboarding
+ *      latency against the emulator at 20 ms per call), in a child process of their own
+ *
+ * `npm run bench -- --only reconcile` runs step 6 alone.
  *
  * Linux only (/proc). Sizes and durations can be shrunk for a quick look: BENCH_USERS, BENCH_GROUPS,
  * BENCH_MEMBERS, BENCH_LARGE_USERS, BENCH_DURATION and BENCH_WARMUP (seconds), BENCH_CONNECTIONS.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import type { Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import express from "express";
 import { startGitLabEmulator, type GitLabEmulator } from "../tools/gitlab-emulator";
-import { serverArgs } from "../tools/start-command";
+import { SERVER_ARGS, START_TIMEOUT_MS, startBridgeProcess, type BridgeProcess } from "./bridge-process";
 import type { LoadResult, LoadSpec } from "./load";
 import { largeUserName } from "./large-tenant";
 import { benchNumber, benchSizes, benchUserResource, type PreparedDirectory } from "./seed";
@@ -46,12 +50,6 @@ const WARMUP = benchNumber("BENCH_WARMUP", 2);
 const MB = 1024 * 1024;
 const RSS_TARGET = 300 * MB;
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-/** The repository root (above dist/), where `npm start` runs the server from. */
-const ROOT = path.join(__dirname, "..", "..");
-/** node's arguments for the bridge, as `npm start` gives them (package.json). */
-const SERVER_ARGS = serverArgs(ROOT);
-const START_TIMEOUT_MS = 120_000;
-const STOP_TIMEOUT_MS = 30_000;
 
 interface Target {
   minRatio?: number;
@@ -119,77 +117,6 @@ function prepareDataDir(dataDir: string): Promise<PreparedDirectory> {
       } finally {
         fs.rmSync(outFile, { force: true });
       }
-    });
-  });
-}
-
-interface BridgeProcess {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-  /** Resolves once the process has exited, with its exit code or signal. */
-  exited: Promise<number | string>;
-  /** SIGTERM, then waits for the exit (SIGKILL after STOP_TIMEOUT_MS). */
-  stop(): Promise<number | string>;
-}
-
-/**
- * Starts the built server as an operator does (`node dist/src/main.js`) and waits for its "listening"
- * line, which carries the URL; after that its logs (produced and serialised as in production) are read
- * and dropped.
- */
-function startBridgeProcess(env: Record<string, string>): Promise<BridgeProcess> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  const child = spawn(process.execPath, SERVER_ARGS, { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    return exited;
-  };
-  return new Promise<BridgeProcess>((resolve, reject) => {
-    let buffered = "";
-    let listening = false;
-    const seen: string[] = [];
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      if (listening) return; // discarded, as a log shipper that is not there would
-      buffered += chunk;
-      const lines = buffered.split("\n");
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        seen.push(line);
-        let record: { msg?: unknown; url?: unknown };
-        try {
-          record = JSON.parse(line) as typeof record;
-        } catch {
-          continue;
-        }
-        if (record.msg === "gitlab-scim-bridge listening" && typeof record.url === "string") {
-          listening = true;
-          clearTimeout(timer);
-          buffered = "";
-          return resolve({ child, pid: child.pid!, url: record.url, exited, stop });
-        }
-      }
-    });
-    const timer = setTimeout(() => {
-      if (listening) return;
-      child.kill("SIGKILL");
-      reject(new Error(`the bridge did not log "gitlab-scim-bridge listening" within ${START_TIMEOUT_MS / 1000} s\nstdout:\n${seen.join("\n")}${buffered}\nstderr:\n${stderr}`));
-    }, START_TIMEOUT_MS);
-    child.on("error", reject);
-    void exited.then((how) => {
-      clearTimeout(timer);
-      if (!listening) reject(new Error(`the bridge exited (${how}) before listening\nstdout:\n${seen.join("\n")}${buffered}\nstderr:\n${stderr}`));
     });
   });
 }
@@ -277,6 +204,23 @@ async function emulatorRows(): Promise<void> {
     const child = spawn(process.execPath, [file], { stdio: "inherit" });
     child.on("exit", () => resolve());
   });
+}
+
+/** The user reconcilers' benchmark (bench/reconcile.ts), in a child process of its own; resolves with its exit code. */
+function reconcileRows(): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(__dirname, "reconcile.js")], { stdio: "inherit" });
+    child.on("exit", (code) => resolve(code ?? 1));
+  });
+}
+
+/** `--only reconcile` (or `--only=reconcile`): the part of the benchmark to run alone, if any. */
+function onlyOption(args: string[]): "reconcile" | undefined {
+  const i = args.findIndex((a) => a === "--only" || a.startsWith("--only="));
+  if (i < 0) return undefined;
+  const value = args[i].startsWith("--only=") ? args[i].slice("--only=".length) : args[i + 1];
+  if (value !== "reconcile") throw new Error(`--only takes "reconcile" (the user reconcilers' benchmark of issue 10), got ${JSON.stringify(value)}`);
+  return value;
 }
 
 const LOOKUP = 'GET /Users?filter=userName eq "…"';
@@ -444,6 +388,8 @@ async function main(): Promise<void> {
     gitlab = undefined;
 
     await emulatorRows();
+    const reconcileExit = await reconcileRows();
+    if (reconcileExit !== 0) console.log(`(bench/reconcile.js exited with ${reconcileExit})`);
   } finally {
     await bridge?.stop();
     await gitlab?.close();
@@ -452,7 +398,16 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+async function run(): Promise<void> {
+  if (onlyOption(process.argv.slice(2)) === "reconcile") {
+    const code = await reconcileRows();
+    if (code !== 0) throw new Error(`bench/reconcile.js exited with ${code}`);
+    return;
+  }
+  await main();
+}
+
+run().then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);
