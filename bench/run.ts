@@ -17,18 +17,25 @@
  *   3. start the bridge as its own process on that directory: PORT=0, HOST=127.0.0.1, LOG_LEVEL=info
  *      (its JSON logs read up to the "listening" line for the URL, then discarded), GITLAB_URL and
  *      GITLAB_TOKEN pointing at the emulator of step 1
- *   4. for each scenario, run autocannon (10 connections, 5 s) in a child process (bench/load.ts) while
- *      sampling the bridge's VmRSS from /proc every 100 ms (peak per scenario)
- *   5. print req/s, p50/p99, peak RSS and req/s ÷ bare, and the bridge's VmHWM (its peak RSS over its
- *      whole life, start-up included; the RSS target is judged on it); stop the bridge with SIGTERM;
- *      then the GitLab emulator's own rows
+ *   4. for each scenario, run autocannon (10 connections, 5 s) in a child process (bench/load.ts) on
+ *      the bare endpoint, then on the bridge while sampling the bridge's VmRSS from /proc every 100 ms
+ *      (peak per scenario)
+ *   5. print req/s, p50/p99, peak RSS and req/s ÷ the bare run just before it, and the bridge's VmHWM
+ *      (its peak RSS over its whole life, start-up included; the RSS target is judged on it); stop the
+ *      bridge with SIGTERM; then the GitLab emulator's own rows
  *   6. then the user reconcilers' rows of issue 10 (bench/reconcile.ts: initial sync and offboarding
  *      latency against the emulator at 20 ms per call), in a child process of their own
  *
  * `npm run bench -- --only reconcile` runs step 6 alone.
  *
+ * The baseline is measured again before every scenario, and each ratio is taken against the bare run
+ * next to it: on a machine shared with other work, one bare run at the start measured 2,505 req/s
+ * where runs a minute apart in the same session gave 1,070 to 2,845, so a ratio against it said more
+ * about what else ran at that moment than about the bridge.
+ *
  * Linux only (/proc). Sizes and durations can be shrunk for a quick look: BENCH_USERS, BENCH_GROUPS,
- * BENCH_MEMBERS, BENCH_LARGE_USERS, BENCH_DURATION and BENCH_WARMUP (seconds), BENCH_CONNECTIONS.
+ * BENCH_MEMBERS, BENCH_LARGE_USERS, BENCH_DURATION and BENCH_WARMUP (seconds), BENCH_CONNECTIONS;
+ * BENCH_ONLY (a case-insensitive regular expression) measures only the scenarios whose names match.
  */
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -54,7 +61,7 @@ const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 interface Target {
   minRatio?: number;
   maxP99Ms?: number;
-  /** req/s at least (1 - fraction) × that of the scenario named (the large tenant against the 10,000-user one). */
+  /** × bare at least (1 - fraction) × that of the scenario named (the large tenant against the 10,000-user one). */
   near?: { scenario: string; fraction: number };
 }
 
@@ -69,6 +76,8 @@ interface Scenario {
 interface Row {
   name: string;
   result: LoadResult;
+  /** The bare endpoint's run just before this one: the row's ratio is taken against it. */
+  bare: LoadResult;
   peakRssBytes: number;
   target?: Target;
 }
@@ -144,7 +153,8 @@ async function listen(app: express.Express): Promise<{ server: Server; url: stri
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function verdict(row: Row, bare: number, rows: Row[]): string {
+function verdict(row: Row, rows: Row[]): string {
+  const bare = row.bare.requestsPerSecond;
   if (row.result.non2xx > 0 || row.result.errors > 0) return "INVALID (errors)";
   // Nothing answered within the run (all requests still waiting): no latency to judge.
   if (row.result.requests === 0) return "INVALID (no answers)";
@@ -153,7 +163,8 @@ function verdict(row: Row, bare: number, rows: Row[]): string {
   if (row.target.minRatio !== undefined) checks.push(row.result.requestsPerSecond / bare >= row.target.minRatio ? "pass" : "FAIL");
   if (row.target.maxP99Ms !== undefined) checks.push(row.result.latencyP99Ms < row.target.maxP99Ms ? "pass" : "FAIL");
   const near = row.target.near && rows.find((r) => r.name === row.target!.near!.scenario);
-  if (near) checks.push(row.result.requestsPerSecond >= (1 - row.target.near!.fraction) * near.result.requestsPerSecond ? "pass" : "FAIL");
+  // Each against its own bare run, as every ratio is: the two rows were measured a minute apart.
+  if (near) checks.push(row.result.requestsPerSecond / bare >= (1 - row.target.near!.fraction) * (near.result.requestsPerSecond / near.bare.requestsPerSecond) ? "pass" : "FAIL");
   return checks.includes("FAIL") ? "FAIL" : "pass";
 }
 
@@ -167,22 +178,22 @@ function targetText(target?: Target): string {
 }
 
 function printTable(rows: Row[]): void {
-  const bare = rows[0].result.requestsPerSecond;
-  const header = ["scenario", "req/s", "× bare", "p50 ms", "p99 ms", "requests", "non-2xx", "bridge peak RSS MB", "target", "result"];
+  const header = ["scenario", "req/s", "bare req/s", "× bare", "p50 ms", "p99 ms", "requests", "non-2xx", "bridge peak RSS MB", "target", "result"];
   const lines = rows.map((row) => [
     row.name,
     fmt(row.result.requestsPerSecond),
-    fmt(row.result.requestsPerSecond / bare, 3),
+    fmt(row.bare.requestsPerSecond),
+    fmt(row.result.requestsPerSecond / row.bare.requestsPerSecond, 3),
     fmt(row.result.latencyP50Ms, 1),
     fmt(row.result.latencyP99Ms, 1),
     fmt(row.result.requests),
     fmt(row.result.non2xx + row.result.errors),
     fmt(row.peakRssBytes / MB),
     targetText(row.target),
-    verdict(row, bare, rows),
+    verdict(row, rows),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const print = (cells: string[]) => console.log(cells.map((c, i) => (i === 0 || i >= 8 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  const print = (cells: string[]) => console.log(cells.map((c, i) => (i === 0 || i >= 9 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
   print(header);
   print(widths.map((w) => "-".repeat(w)));
   lines.forEach(print);
@@ -239,6 +250,16 @@ async function drained(url: string): Promise<void> {
  * The "bench-large" tenant (bench/large-tenant.ts, 200,000 users beside the 10,000 of the main one):
  * the IdP's indexed lookup, a filter no index serves (`title pr`, one user in ten has a title) and a
  * sort on an attribute without an index, each with its total over the whole tenant.
+ *
+ * `title pr` misses its p99 target by design of the engine, not of the query: its total counts 20,000
+ * matches spread over the whole tenant (26,250 heap pages, 205 MB: ~8 users a page, so nearly every
+ * page holds one), and any exact count reads those pages. A bare `count(*)` of the table took
+ * 245 ms on PGlite (16 MB of shared buffers; a scan of a table over a quarter of them reuses a small
+ * ring, so no pool size short of ~820 MB keeps it cached), the filtered count 250–290 ms, and through
+ * a GIN index on the resource (`resource ? 'title'`, 93 MB, 40 s to build) 280 ms: the bitmap heap
+ * scan still visited 20,000 heap pages, as it must to check each match. Real PostgreSQL 15 took 143–248 ms for the same count (a parallel scan of 3 processes). With
+ * 10 clients and one embedded connection a request waits for the 9 before it, so p99 < 100 ms needs
+ * a request under ~10 ms: 25 times less than reading the pages once.
  */
 function largeTenantScenarios(large: PreparedDirectory["large"]): Scenario[] {
   const auth = { Authorization: `Bearer ${large.token}` };
@@ -263,7 +284,7 @@ async function main(): Promise<void> {
   let bareServer: Server | undefined;
   try {
     console.log(`gitlab-scim-bridge benchmark: node ${process.version}, ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? "unknown"}), load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-    console.log(`${fmt(SIZES.users)} users, ${fmt(SIZES.groups)} groups × ${SIZES.membersPerGroup} members; autocannon ${CONNECTIONS} connections × ${DURATION} s per scenario, in a child process\n`);
+    console.log(`${fmt(SIZES.users)} users, ${fmt(SIZES.groups)} groups × ${SIZES.membersPerGroup} members; autocannon ${CONNECTIONS} connections × ${DURATION} s per scenario, in a child process, each after a bare Express run of its own\n`);
 
     const bare = express();
     bare.disable("x-powered-by");
@@ -299,7 +320,6 @@ async function main(): Promise<void> {
     const users = directory.users;
     const shuffled = <T>(items: T[]) => items.map((item) => ({ item, key: Math.random() })).sort((a, b) => a.key - b.key).map((x) => x.item);
     const scenarios: Scenario[] = [
-      { name: "bare Express GET", spec: { method: "GET", headers: {}, pathTemplate: "/bare" } },
       {
         name: LOOKUP,
         spec: {
@@ -342,13 +362,15 @@ async function main(): Promise<void> {
       },
       ...largeTenantScenarios(directory.large),
     ];
+    const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : undefined;
+    const measured = scenarios.filter((s) => !only || only.test(s.name));
 
     // Warm up every path under the measured load, outside the measurements: after 1 s at 2
     // connections the first measured scenario still ran ~20% slower than a second run of itself
     // (V8 was still optimising, WebAssembly still tiering up). Warm-ups take their items from the
     // far end of each list, so a measured write never lands on a user or group a warm-up already
     // changed (that would be a no-op, cheaper than the write being measured).
-    for (const scenario of scenarios.slice(1).filter((s) => s.warm !== false)) {
+    for (const scenario of measured.filter((s) => s.warm !== false)) {
       await runLoad({
         ...scenario.spec,
         url: bridge.url,
@@ -362,12 +384,12 @@ async function main(): Promise<void> {
     const warmRss = procStatusBytes(bridge.pid, "VmRSS");
 
     const rows: Row[] = [];
-    for (const scenario of scenarios) {
-      const url = scenario.name.startsWith("bare") ? bareListening.url : bridge.url;
-      const { value: result, peak } = await withRssPeak(bridge.pid, () => runLoad({ ...scenario.spec, url, connections: CONNECTIONS, durationSeconds: DURATION }));
-      rows.push({ name: scenario.name, result, peakRssBytes: peak, target: scenario.target });
-      if (url === bridge.url) await drained(bridge.url);
-      console.log(`  ${scenario.name}: ${fmt(result.requestsPerSecond)} req/s, p99 ${fmt(result.latencyP99Ms, 1)} ms, status ${JSON.stringify(result.statusCodes)}`);
+    for (const scenario of measured) {
+      const bareRun = await runLoad({ method: "GET", headers: {}, pathTemplate: "/bare", url: bareListening.url, connections: CONNECTIONS, durationSeconds: DURATION });
+      const { value: result, peak } = await withRssPeak(bridge.pid, () => runLoad({ ...scenario.spec, url: bridge!.url, connections: CONNECTIONS, durationSeconds: DURATION }));
+      rows.push({ name: scenario.name, result, bare: bareRun, peakRssBytes: peak, target: scenario.target });
+      await drained(bridge.url);
+      console.log(`  ${scenario.name}: ${fmt(result.requestsPerSecond)} req/s, p99 ${fmt(result.latencyP99Ms, 1)} ms, status ${JSON.stringify(result.statusCodes)}; bare Express GET just before: ${fmt(bareRun.requestsPerSecond)} req/s`);
     }
     // Read while the process lives: its peak resident set over its whole life, start-up included.
     const lifetimePeak = procStatusBytes(bridge.pid, "VmHWM");
@@ -376,8 +398,7 @@ async function main(): Promise<void> {
     printTable(rows);
     console.log(`\nbridge process RSS (VmRSS sampled every 100 ms): ${fmt(startRss / MB)} MB after start, ${fmt(warmRss / MB)} MB after warm-up, peak ${fmt(scenarioPeak / MB)} MB during the scenarios`);
     console.log(`bridge process peak RSS over its whole life (VmHWM, start-up included): ${fmt(lifetimePeak / MB)} MB (target <${fmt(RSS_TARGET / MB)} MB: ${lifetimePeak < RSS_TARGET ? "pass" : "FAIL"})`);
-    const bareRps = rows[0].result.requestsPerSecond;
-    const failed = rows.filter((row) => verdict(row, bareRps, rows).startsWith("FAIL") || verdict(row, bareRps, rows).startsWith("INVALID")).map((r) => r.name);
+    const failed = rows.filter((row) => verdict(row, rows).startsWith("FAIL") || verdict(row, rows).startsWith("INVALID")).map((r) => r.name);
     if (lifetimePeak >= RSS_TARGET) failed.push("RSS");
     console.log(failed.length ? `targets missed: ${failed.join("; ")}` : "all targets met");
 
