@@ -290,14 +290,14 @@ class UserPass {
       return "failed";
     }
     const message = error instanceof Error ? error.message : String(error);
-    const notBefore = error instanceof GitLabError && error.retryAfterMs !== null ? new Date(this.deps.now().getTime() + error.retryAfterMs) : null;
-    const item = await this.settle({ parkedAs: "failed", lastError: message, event: { action: "gitlab.user.failed", details: { error: message, budgetSpent: true } }, eventOnlyIfParked: true }, "fail", notBefore);
+    const retryAfterMs = error instanceof GitLabError ? error.retryAfterMs : null;
+    const item = await this.settle({ parkedAs: "failed", lastError: message, event: { action: "gitlab.user.failed", details: { error: message, budgetSpent: true } }, eventOnlyIfParked: true }, "fail", retryAfterMs);
     // Not GitLab's answer (a bug, the database): counted as a failed attempt, and the worker logs it.
     if (!(error instanceof GitLabError)) throw error;
     return item?.state === "parked" ? "failed" : "retry";
   }
 
-  private async settle(s: Omit<UserSettlement, "transitionSql">, transition: "complete" | "fail" | "park" | "hold", notBefore: Date | null = null): Promise<QueueItem | null> {
+  private async settle(s: Omit<UserSettlement, "transitionSql">, transition: "complete" | "fail" | "park" | "hold", retryAfterMs: number | null = null): Promise<QueueItem | null> {
     const ctx = this.ctx();
     const p = new SqlParams();
     const error = (s.lastError ?? "").slice(0, MAX_ERROR_LENGTH);
@@ -308,7 +308,8 @@ class UserPass {
           ? holdSql(p, this.claim, ctx.now)
           : transition === "park"
             ? parkSql(p, this.claim, error, ctx.now)
-            : failSql(p, this.claim, { error, notBefore }, this.deps.policy, ctx.now);
+            : // Retry-After counts from the moment the failure is recorded (lastErrorAt), not before it.
+              failSql(p, this.claim, { error, notBefore: retryAfterMs === null ? null : new Date(ctx.now.getTime() + retryAfterMs) }, this.deps.policy, ctx.now);
     const statement = settleUserSql(p, ctx, { ...s, transitionSql, lastError: s.lastError === null ? null : error });
     const [item] = await this.deps.runner.query<QueueItem>(statement, p.values);
     return item ?? null;

@@ -139,11 +139,15 @@ test("an unreachable GitLab (connection refused) does not stop the start: SCIM i
   const created = await fetch(`${running.bridge.url}/scim/v2/Users`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" },
-    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "while.down@acme.example" }),
+    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "while.down@acme.example", externalId: "00u-while-down", emails: [{ value: "while.down@acme.example", primary: true }] }),
   });
   expect(created.status).toBe(201);
   // The queue counts /readyz shows are reused for up to 2 s (a polling load balancer must not scan the queue).
-  await waitFor(async () => ((await readyz(running!)).body.components.reconciler.queue.pending === 1 ? true : undefined), "the queued user in /readyz");
+  // Queued: pending, or claimed by a worker whose GitLab call waits for GitLab to answer.
+  await waitFor(async () => {
+    const { queue } = (await readyz(running!)).body.components.reconciler;
+    return queue && queue.pending + queue.claimed === 1 && queue.done === 0 ? true : undefined;
+  }, "the queued user in /readyz");
 });
 
 test("GitLab down at start (503 outage), then back: the background check connects, /readyz turns ok, gitlab.connected is recorded", async () => {
