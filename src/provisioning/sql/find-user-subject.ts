@@ -14,34 +14,15 @@ export interface UserSubject {
   storedSettings: unknown;
 }
 
-interface Row {
-  id: string;
-  connectionId: string;
-  userName: string;
-  externalId: string | null;
-  displayName: string | null;
-  givenName: string | null;
-  familyName: string | null;
-  active: boolean;
-  deletedAt: Date | null;
-  email: string | null;
-  connectionName: string;
-  settings: unknown;
-  linked: boolean;
-  gitlabUserId: number | null;
-  gitlabUsername: string | null;
-  linkedBy: AppliedUser["linkedBy"];
-  syncState: AppliedUser["syncState"];
-  lastError: string | null;
-  lastSyncedAt: Date | null;
-  appliedName: string | null;
-  appliedEmail: string | null;
-  appliedProvider: string | null;
-  appliedExternUid: string | null;
-  stateByBridge: AppliedUser["stateByBridge"];
-  tokensRevokedAt: Date | null;
-  gitlabDeletedAt: Date | null;
-}
+/** The statement's row: the desired user (its id as "id"), the applied columns, and the connection's. */
+type Row = Omit<DesiredUser, "scimUserId"> &
+  AppliedUser & {
+    id: string;
+    connectionName: string;
+    settings: unknown;
+    /** A GitLabUserLink row exists (its columns are all null otherwise). */
+    linked: boolean;
+  };
 
 export const USER_SUBJECT_SQL = `SELECT u."id", u."connectionId", u."userName", u."externalId", u."displayName", u."givenName", u."familyName", u."active", u."deletedAt",
     (SELECT e."value" FROM "ScimUserEmail" e WHERE e."userId" = u."id" ORDER BY e."primary" DESC, e."id" LIMIT 1) AS "email",
