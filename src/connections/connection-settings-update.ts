@@ -12,7 +12,7 @@ import { insertAuditEvent } from "../audit/audit";
 import { SqlParams } from "../db/sql-params";
 import { resumeHeldSql } from "../reconcile/sql/resume-held";
 import { ConnectionError } from "./connections";
-import { changeSettings, readSettings, type ConnectionSettings } from "./settings";
+import { assertCoherent, changeSettings, readSettings, type ConnectionSettings } from "./settings";
 
 export async function updateConnectionSettings(prisma: PrismaClient, name: string, change: Partial<ConnectionSettings>, actor: string): Promise<ConnectionSettings> {
   const now = new Date();
@@ -20,7 +20,8 @@ export async function updateConnectionSettings(prisma: PrismaClient, name: strin
     const [row] = await tx.$queryRawUnsafe<Array<{ id: string; settings: unknown }>>(`SELECT "id", "settings" FROM "Connection" WHERE "name" = $1 FOR UPDATE`, name);
     if (!row) throw new ConnectionError(`there is no connection named "${name}" (see \`connection list\`)`);
     const before = readSettings(row.settings);
-    const after = changeSettings(before, change);
+    const after = changeSettings(storedObject(row.settings), change);
+    assertCoherent(after);
     if (JSON.stringify(before) === JSON.stringify(after)) return after;
     // Only what was set is stored: a setting never set keeps following its default.
     await tx.connection.update({ where: { id: row.id }, data: { settings: { ...storedObject(row.settings), ...definedOnly(change) } as Prisma.InputJsonObject } });

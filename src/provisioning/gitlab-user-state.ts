@@ -50,7 +50,7 @@ export interface AppliedUser {
  */
 export const GITLAB_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:gitlab:2.0:User";
 
-export const GITLAB_SYNC_STATES = ["pending", "synced", "failed", "conflict"] as const;
+export const GITLAB_SYNC_STATES = ["pending", "synced", "failed", "conflict", "held"] as const;
 export type GitLabSyncState = (typeof GITLAB_SYNC_STATES)[number];
 
 export interface GitLabUserState {

@@ -66,6 +66,10 @@ export interface QueueItem {
   priority: number;
   /** The SCIM request of the latest mark (correlation id of the GitLab calls). */
   requestId: string | null;
+  /** The next pass reads GitLab's actual state (drift repair). */
+  full: boolean;
+  /** The mass-change hold the item waits on or was let through by. */
+  holdId: string | null;
   updatedAt: Date;
 }
 
@@ -79,6 +83,10 @@ export interface Claim extends ClaimHandle {
   lastError: string | null;
   priority: number;
   requestId: string | null;
+  /** Read GitLab's actual state in this pass (drift repair). */
+  full: boolean;
+  /** Set when the item was held by the mass-change guard: the hold it waits on or, approved, was let through by. */
+  holdId: string | null;
 }
 
 export type RetryPolicy = Backoff & RetryBudget;
@@ -118,6 +126,8 @@ function claimOf(item: QueueItem): Claim {
     lastError: item.lastError,
     priority: item.priority,
     requestId: item.requestId,
+    full: item.full,
+    holdId: item.holdId,
   };
 }
 

@@ -5,13 +5,14 @@
  * in GitLab — newest first and bounded. Reads only.
  */
 import type { Database } from "../db/database";
+import type { SubjectType } from "../provisioning/sql/mark-subjects";
 import { countByState, listParked, type ParkReason, type QueueState } from "./queue";
 
-export const SYNC_STATES = ["pending", "synced", "failed", "conflict"] as const;
-export type SyncState = (typeof SYNC_STATES)[number];
+export { GITLAB_SYNC_STATES as SYNC_STATES, type GitLabSyncState as SyncState } from "../provisioning/gitlab-user-state";
+import { GITLAB_SYNC_STATES as SYNC_STATES, type GitLabSyncState as SyncState } from "../provisioning/gitlab-user-state";
 
 export interface ParkedSubject {
-  subjectType: "user" | "group";
+  subjectType: SubjectType;
   subjectId: string;
   /** The SCIM userName (users) or displayName (groups); null if the row is gone. */
   name: string | null;

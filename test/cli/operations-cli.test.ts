@@ -22,7 +22,7 @@ import { baseEnv, killAll, makeTempDir, parseJson, removeDir, runCli, type CliRu
 
 jest.setTimeout(180_000);
 
-const SETTINGS_KEYS = ["deprovision", "revokeTokens", "createUsers", "identityProvider", "externUidFrom", "deleteGitLabUsers", "dryRun"];
+const SETTINGS_KEYS = ["deprovision", "revokeTokens", "createUsers", "identityProvider", "externUidFrom", "deleteGitLabUsers", "dryRun", "removeMemberships", "unmappedGroups", "unmappedParent", "unmappedAccess", "massChangePercent", "massChangeMinimum"];
 
 interface StatusJson {
   connections: Array<{
@@ -199,7 +199,7 @@ describe("with a running server (the control socket)", () => {
     const seen = status.connections[0];
     expect(seen.connection).toEqual({ id: connectionId, name: "seen" });
     expect(seen.queue).toEqual({ pending: 0, claimed: 0, done: 2, parked: 2 });
-    expect(seen.users).toEqual({ pending: 0, synced: 1, failed: 1, conflict: 1 });
+    expect(seen.users).toEqual({ pending: 0, synced: 1, failed: 1, conflict: 1, held: 0 });
     expect(seen.parked.total).toBe(2);
     expect(seen.parked.subjects).toEqual([
       expect.objectContaining({ subjectType: "user", subjectId: ids["cat@acme.example"], name: "cat@acme.example", deleted: false, gitlabUserId: null, parkedReason: "permanent_error", attempts: 1, lastError: "GitLab POST /api/v4/users/13/block answered 403: 403 Forbidden" }),
@@ -213,7 +213,7 @@ describe("with a running server (the control socket)", () => {
 
     const table = await runCli(["status", "--connection", "seen", "--limit", "1"], env);
     expect(table.code).toBe(0);
-    expect(table.stdout).toContain('Connection "seen"\n  queue:  pending 0  claimed 0  done 2  parked 2\n  users:  pending 0  synced 1  failed 1  conflict 1\n');
+    expect(table.stdout).toContain('Connection "seen"\n  queue:  pending 0  claimed 0  done 2  parked 2\n  users:  pending 0  synced 1  failed 1  conflict 1  held 0\n');
     expect(table.stdout).toContain("parked: 2 (the 1 newest shown; --limit N shows more)");
     expect(table.stdout).toMatch(new RegExp(`user ${ids["cat@acme.example"]}\\s+cat@acme.example\\s+-\\s+permanent_error\\s+1\\s+\\S+\\s+GitLab POST /api/v4/users/13/block answered 403`));
     expect(table.stdout).toContain("retry them: gitlab-scim-bridge retry --all-failed --connection seen");

@@ -84,7 +84,7 @@ describe("discovery (RFC 7644 §4)", () => {
     const byName = Object.fromEntries(res.body.attributes.map((a: { name: string }) => [a.name, a]));
     expect(Object.keys(byName)).toEqual(["gitlabUserId", "gitlabUsername", "syncState", "lastError", "lastSyncedAt"]);
     expect(byName.gitlabUserId).toMatchObject({ type: "integer", multiValued: false, required: false, mutability: "readOnly", returned: "default" });
-    expect(byName.syncState).toMatchObject({ type: "string", mutability: "readOnly", returned: "default", canonicalValues: ["pending", "synced", "failed", "conflict"] });
+    expect(byName.syncState).toMatchObject({ type: "string", mutability: "readOnly", returned: "default", canonicalValues: ["pending", "synced", "failed", "conflict", "held"] });
     expect(byName.lastSyncedAt).toMatchObject({ type: "dateTime", mutability: "readOnly" });
     for (const attribute of Object.values(byName) as Array<{ mutability: string; returned: string }>) {
       expect(attribute).toMatchObject({ mutability: "readOnly", returned: "default" });

@@ -4,13 +4,13 @@ import type { ConnectionSettings } from "../../connections/settings";
 import { defineCommand } from "../command";
 import { UsageError } from "../errors";
 import { requireString } from "../options";
-import { SETTING_OPTIONS, settingsChangeOf, settingsOptionHelp, settingsParseOptions, settingValue } from "../settings-options";
+import { BOOLEAN_SETTING, SETTING_OPTIONS, settingsChangeOf, settingsOptionHelp, settingsParseOptions, settingValue } from "../settings-options";
 import { formatTable } from "../table";
 
 export const connectionUpdateCommand = defineCommand({
   name: "connection update",
   summary: "Change a connection's provisioning settings (deprovisioning policy, linking, creating, dry run)",
-  synopsis: `--name NAME ${SETTING_OPTIONS.map((s) => `[--${s.option}${s.choices ? ` ${s.choices.join("|")}` : s.key === "identityProvider" ? " NAME" : ""}]`).join(" ")}`,
+  synopsis: `--name NAME ${SETTING_OPTIONS.map((s) => `[--${s.option}${s.choices ? ` ${s.choices.join("|")}` : BOOLEAN_SETTING(s.key) ? "" : ` ${s.valueName ?? "NAME"}`}]`).join(" ")}`,
   optionHelp: ["--name NAME".padEnd(46) + "the connection to change", ...settingsOptionHelp()],
   options: { name: { type: "string" }, ...settingsParseOptions() },
   parse(values) {

@@ -15,11 +15,18 @@
  * the claim takes 0 before 1, so a leaver's block does not wait behind a bulk import. While the item is
  * pending or claimed it keeps the most urgent priority of the marks it carries (LEAST): an offboarding
  * followed by a name change is still an offboarding. requestId is the latest mark's SCIM request: the
- * correlation id of the GitLab calls made for the subject.
+ * correlation id of the GitLab calls made for the subject. A GitLab group's marks take
+ * MEMBERSHIP_PRIORITY (2) unless they offboard: its memberships need its users linked first, so an
+ * initial sync links users before it batches their memberships.
+ *
+ * A mark with `full` asks the next pass to read GitLab's actual state (drift repair); the flag stays
+ * until a pass completes. A held item (no due time: dry run, or a mass-change hold) becomes due again
+ * at a new mark and is planned afresh (a mass-change hold holds it again if the plan is still mass).
  */
 import type { SqlParams } from "../../db/sql-params";
 
-export type SubjectType = "user" | "group";
+/** A SCIM user, a SCIM group, or a GitLab group some mapping rule targets (GitLabGroupTarget). */
+export type SubjectType = "user" | "group" | "gitlab_group";
 
 export interface MarkTarget {
   connectionId: string;
@@ -28,21 +35,29 @@ export interface MarkTarget {
   requestId?: string;
   /** SQL boolean over the written row `s` (and the statement's CTEs): this change offboards the subject. Default false. */
   offboardingSql?: string;
+  /** The priority when not offboarding. Default DEFAULT_PRIORITY; GitLab groups' memberships take MEMBERSHIP_PRIORITY. */
+  priority?: number;
+  /** The next pass reads GitLab's actual state (drift repair). A mark without it leaves a pending full pass full. */
+  full?: boolean;
 }
 
 export const OFFBOARDING_PRIORITY = 0;
 export const DEFAULT_PRIORITY = 1;
+/** Memberships wait for the users they need: a GitLab group's pass runs when no user's link is due. */
+export const MEMBERSHIP_PRIORITY = 2;
 
 export function markSubjectsSql(p: SqlParams, source: string, subject: MarkTarget, now: Date): string {
   const at = p.timestamp(now);
-  const priority = subject.offboardingSql ? `CASE WHEN ${subject.offboardingSql} THEN ${OFFBOARDING_PRIORITY} ELSE ${DEFAULT_PRIORITY} END` : `${DEFAULT_PRIORITY}`;
-  return `INSERT INTO "ReconcileItem" ("connectionId", "subjectType", "subjectId", "state", "dirtyAt", "nextAttemptAt", "priority", "requestId", "updatedAt")
-    SELECT ${p.uuid(subject.connectionId)}, ${p.add(subject.subjectType)}, s."id", 'pending'::"ReconcileState", ${at}, ${at}, (${priority})::smallint, ${p.add(subject.requestId ?? null)}::text, ${at} FROM ${source} s
+  const base = subject.priority ?? DEFAULT_PRIORITY;
+  const priority = subject.offboardingSql ? `CASE WHEN ${subject.offboardingSql} THEN ${OFFBOARDING_PRIORITY} ELSE ${base} END` : `${base}`;
+  const full = subject.full ? "true" : "false";
+  return `INSERT INTO "ReconcileItem" ("connectionId", "subjectType", "subjectId", "state", "dirtyAt", "nextAttemptAt", "priority", "requestId", "full", "updatedAt")
+    SELECT ${p.uuid(subject.connectionId)}, ${p.add(subject.subjectType)}, s."id", 'pending'::"ReconcileState", ${at}, ${at}, (${priority})::smallint, ${p.add(subject.requestId ?? null)}::text, ${full}, ${at} FROM ${source} s
     ON CONFLICT ("subjectType", "subjectId") DO UPDATE SET "generation" = "ReconcileItem"."generation" + 1,
       "state" = CASE "ReconcileItem"."state" WHEN 'claimed' THEN 'claimed'::"ReconcileState" ELSE 'pending'::"ReconcileState" END,
       "nextAttemptAt" = CASE "ReconcileItem"."state" WHEN 'claimed' THEN "ReconcileItem"."nextAttemptAt"
         WHEN 'pending' THEN LEAST("ReconcileItem"."nextAttemptAt", EXCLUDED."nextAttemptAt") ELSE EXCLUDED."nextAttemptAt" END,
       "priority" = CASE WHEN "ReconcileItem"."state" IN ('pending', 'claimed') THEN LEAST("ReconcileItem"."priority", EXCLUDED."priority") ELSE EXCLUDED."priority" END,
-      "requestId" = EXCLUDED."requestId",
+      "requestId" = EXCLUDED."requestId", "full" = "ReconcileItem"."full" OR EXCLUDED."full",
       "parkedReason" = NULL, "dirtyAt" = EXCLUDED."dirtyAt", "updatedAt" = EXCLUDED."updatedAt"`;
 }

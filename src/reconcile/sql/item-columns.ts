@@ -4,4 +4,4 @@
  */
 export const ITEM_COLUMNS = `"id"::text AS "id", "connectionId", "subjectType", "subjectId", "state"::text AS "state", "generation", "attempts",
   "dirtyAt", "nextAttemptAt", "claimedBy", "claimedGeneration", "lastError", "lastErrorAt", "firstFailedAt",
-  "parkedReason"::text AS "parkedReason", "priority", "requestId", "updatedAt"`;
+  "parkedReason"::text AS "parkedReason", "priority", "requestId", "full", "holdId", "updatedAt"`;
