@@ -14,7 +14,7 @@
  * spending an attempt; a call GitLab already carried out is repeated later, and every call is
  * idempotent.
  *
- * Group subjects are completed untouched for now: group memberships are issue 11's reconciler.
+ * Each kind of subject has its pass (PASSES): a SCIM user's, a SCIM group's, a GitLab group's.
  */
 import crypto from "node:crypto";
 import type { SqlRunner } from "../db/sql-runner";
@@ -22,7 +22,19 @@ import type { GitLabClient } from "../gitlab/client";
 import type { Logger } from "../observability/logger";
 import type { GitLabCallLog } from "./gitlab-call-log";
 import * as queue from "./queue";
-import { reconcileUser, type PassOutcome } from "./user-reconciler";
+import type { SubjectType } from "../provisioning/sql/mark-subjects";
+import { reconcileUser, type PassOutcome, type UserReconcilerDeps } from "./user-reconciler";
+
+type Pass = (deps: UserReconcilerDeps, claim: queue.Claim, signal: AbortSignal) => Promise<PassOutcome>;
+
+/** Group memberships are issue 11's reconcilers; until they land, such a mark is acknowledged untouched. */
+const completeUntouched: Pass = async (deps, claim) => {
+  await queue.complete(deps.runner, claim, deps.now());
+  return "synced";
+};
+
+/** The pass of each kind of subject. */
+const PASSES: Record<SubjectType, Pass> = { user: reconcileUser, group: completeUntouched, gitlab_group: completeUntouched };
 
 export interface WorkerOptions {
   runner: SqlRunner;
@@ -99,11 +111,7 @@ export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers 
   }
 
   async function runPass(claim: queue.Claim): Promise<PassOutcome> {
-    if (claim.subjectType === "group") {
-      // Group memberships are reconciled by issue 11; until then a group's mark is acknowledged untouched.
-      await queue.complete(options.runner, claim, now());
-      return "synced";
-    }
+    const reconcile = PASSES[claim.subjectType];
     const pass = new AbortController();
     const onStop = () => pass.abort();
     stopping.signal.addEventListener("abort", onStop);
@@ -118,7 +126,7 @@ export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers 
       );
     }, Math.max(1_000, Math.floor(options.leaseMs / 3)));
     try {
-      const outcome = await reconcileUser({ runner: options.runner, gitlab: options.gitlab, callLog: options.callLog, dryRun: options.dryRun, policy: options.policy, now }, held, pass.signal);
+      const outcome = await reconcile({ runner: options.runner, gitlab: options.gitlab, callLog: options.callLog, dryRun: options.dryRun, policy: options.policy, now }, held, pass.signal);
       if (outcome === "released") await queue.release(options.runner, held, null, now());
       return outcome;
     } finally {
