@@ -41,18 +41,18 @@ const OFFBOARD_DEADLINE_MS = 60_000;
 const PROVIDER = "saml";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 /** Calls a bridge makes at start-up or to probe GitLab's health, not for a subject. */
-const INSTANCE_ROUTES = new Set(["/api/v4/user", "/api/v4/metadata", "/api/v4/version"]);
+export const INSTANCE_ROUTES = new Set(["/api/v4/user", "/api/v4/metadata", "/api/v4/version"]);
 const OFFBOARDING_ROUTES = /^\/api\/v4\/users\/\{id\}\/(block|deactivate|ban)$/;
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** Resolves when `predicate` holds, checked on every GitLab answer; rejects after `ms`. */
-class AnswerWatch {
+export class AnswerWatch {
   private readonly waiters = new Set<{ test: (r: RecordedResponse) => boolean; resolve: (at: number) => void }>();
 
   /** The emulator's onResponse hook: answers in order, the moment they leave. */
@@ -88,7 +88,7 @@ class AnswerWatch {
   }
 }
 
-function runCli(args: string[], env: Record<string, string>): Promise<string> {
+export function runCli(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [path.join(ROOT, "dist", "src", "cli", "main.js"), ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
       error ? reject(new Error(`gitlab-scim-bridge ${args.join(" ")}: ${stderr || error.message}`)) : resolve(stdout),
@@ -96,13 +96,13 @@ function runCli(args: string[], env: Record<string, string>): Promise<string> {
   });
 }
 
-class ScimSender {
+export class ScimSender {
   constructor(
     private readonly url: string,
     private readonly token: string,
   ) {}
 
-  private async send(method: string, p: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  async send(method: string, p: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
     const res = await fetch(`${this.url}/scim/v2${p}`, {
       method,
       headers: { authorization: `Bearer ${this.token}`, "content-type": "application/scim+json" },
@@ -147,7 +147,7 @@ function gitlabUserOf(emulator: GitLabEmulator, n: number, prefix: string): numb
  * Waits until `done()`, printing `progress()` every 10 s; gives up when progress() has not changed for
  * STALL_MS (a bridge that does not reconcile should not hold the benchmark for long).
  */
-async function waitUntil(what: string, done: () => boolean, progress: () => string): Promise<void> {
+export async function waitUntil(what: string, done: () => boolean, progress: () => string): Promise<void> {
   let last = progress();
   let changedAt = Date.now();
   let printedAt = Date.now();
@@ -168,7 +168,7 @@ async function waitUntil(what: string, done: () => boolean, progress: () => stri
  * CONCURRENCY loops of POST /users straight from here (the pace GitLab allows), and single block calls
  * one after the other (the least an offboarding can take).
  */
-async function measureBaselines(): Promise<{ createsPerSecond: number; blockP50Ms: number; blockP99Ms: number }> {
+export async function measureBaselines(): Promise<{ createsPerSecond: number; blockP50Ms: number; blockP99Ms: number }> {
   const emulator = await startGitLabEmulator({ port: 0, requestLogLimit: 1_000 });
   try {
     emulator.faults.set({ latency: { fixedMs: LATENCY_MS } });
@@ -294,7 +294,7 @@ async function offboard(emulator: GitLabEmulator, watch: AnswerWatch, scim: Scim
   return { latencies, beforeAnswer, duringLoad };
 }
 
-function verdict(pass: boolean): string {
+export function verdict(pass: boolean): string {
   return pass ? "pass" : "FAIL";
 }
 

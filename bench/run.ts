@@ -25,8 +25,10 @@
  *      bridge with SIGTERM; then the GitLab emulator's own rows
  *   6. then the user reconcilers' rows of issue 10 (bench/reconcile.ts: initial sync and offboarding
  *      latency against the emulator at 20 ms per call), in a child process of their own
+ *   7. then the group memberships' rows of issue 11 (bench/memberships.ts: initial push of users, groups
+ *      and memberships, and a full drift pass), in a child process of their own
  *
- * `npm run bench -- --only reconcile` runs step 6 alone.
+ * `npm run bench -- --only reconcile` runs step 6 alone, `--only memberships` step 7.
  *
  * The baseline is measured again before every scenario, and each ratio is taken against the bare run
  * next to it: on a machine shared with other work, one bare run at the start measured 2,505 req/s
@@ -217,21 +219,27 @@ async function emulatorRows(): Promise<void> {
   });
 }
 
-/** The user reconcilers' benchmark (bench/reconcile.ts), in a child process of its own; resolves with its exit code. */
-function reconcileRows(): Promise<number> {
+/** The reconcilers' benchmarks, each run alone by `--only NAME` and after the SCIM rows otherwise. */
+const CHILD_BENCHES = { reconcile: "reconcile.js", memberships: "memberships.js" } as const;
+type ChildBench = keyof typeof CHILD_BENCHES;
+
+/** A reconcilers' benchmark in a child process of its own; resolves with its exit code. */
+function childBench(name: ChildBench): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(__dirname, "reconcile.js")], { stdio: "inherit" });
+    const child = spawn(process.execPath, [path.join(__dirname, CHILD_BENCHES[name])], { stdio: "inherit" });
     child.on("exit", (code) => resolve(code ?? 1));
   });
 }
 
-/** `--only reconcile` (or `--only=reconcile`): the part of the benchmark to run alone, if any. */
-function onlyOption(args: string[]): "reconcile" | undefined {
+/** `--only NAME` (or `--only=NAME`): the part of the benchmark to run alone, if any. */
+function onlyOption(args: string[]): ChildBench | undefined {
   const i = args.findIndex((a) => a === "--only" || a.startsWith("--only="));
   if (i < 0) return undefined;
   const value = args[i].startsWith("--only=") ? args[i].slice("--only=".length) : args[i + 1];
-  if (value !== "reconcile") throw new Error(`--only takes "reconcile" (the user reconcilers' benchmark of issue 10), got ${JSON.stringify(value)}`);
-  return value;
+  if (!Object.prototype.hasOwnProperty.call(CHILD_BENCHES, value)) {
+    throw new Error(`--only takes ${Object.keys(CHILD_BENCHES).map((k) => `"${k}"`).join(" or ")} (the user reconcilers' benchmark of issue 10, the group memberships' of issue 11), got ${JSON.stringify(value)}`);
+  }
+  return value as ChildBench;
 }
 
 const LOOKUP = 'GET /Users?filter=userName eq "…"';
@@ -409,8 +417,10 @@ async function main(): Promise<void> {
     gitlab = undefined;
 
     await emulatorRows();
-    const reconcileExit = await reconcileRows();
-    if (reconcileExit !== 0) console.log(`(bench/reconcile.js exited with ${reconcileExit})`);
+    for (const name of Object.keys(CHILD_BENCHES) as ChildBench[]) {
+      const exit = await childBench(name);
+      if (exit !== 0) console.log(`(bench/${CHILD_BENCHES[name]} exited with ${exit})`);
+    }
   } finally {
     await bridge?.stop();
     await gitlab?.close();
@@ -420,9 +430,10 @@ async function main(): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  if (onlyOption(process.argv.slice(2)) === "reconcile") {
-    const code = await reconcileRows();
-    if (code !== 0) throw new Error(`bench/reconcile.js exited with ${code}`);
+  const only = onlyOption(process.argv.slice(2));
+  if (only) {
+    const code = await childBench(only);
+    if (code !== 0) throw new Error(`bench/${CHILD_BENCHES[only]} exited with ${code}`);
     return;
   }
   await main();
