@@ -34,6 +34,21 @@ export function gitlabPathOf(displayName: string): string {
   return path === "" ? "group" : path;
 }
 
+/**
+ * The subgroup's name: the displayName, with what Gitlab::Regex.group_name_regex refuses (anything but
+ * letters, digits, emoji, '_', '.', '-', '+', '(', ')' and spaces; a first character that is not a
+ * letter, digit, emoji or '_') replaced by a space; what is left trimmed. Nothing left → the path.
+ */
+export function gitlabGroupNameOf(displayName: string, path: string): string {
+  const name = displayName
+    .replace(/[^\p{L}\p{N}\p{Extended_Pictographic}_.\-+() ]+/gu, " ")
+    .replace(/^[^\p{L}\p{N}\p{Extended_Pictographic}_]+/u, "")
+    .replace(/ {2,}/g, " ")
+    .trim()
+    .slice(0, MAX_PATH_LENGTH);
+  return name === "" ? path : name;
+}
+
 /** The n-th candidate path (n = 1 is the path itself; then path-2, path-3 …). */
 export function candidatePath(path: string, n: number): string {
   return n <= 1 ? path : `${path}-${n}`;

@@ -1,5 +1,5 @@
 /** The subgroup path of an unmapped SCIM group (Gitlab::PathRegex NAMESPACE_FORMAT_REGEX), pure. */
-import { candidatePath, describesScimGroup, gitlabPathOf, subgroupDescription } from "../../src/provisioning/gitlab-group-path";
+import { candidatePath, describesScimGroup, gitlabGroupNameOf, gitlabPathOf, subgroupDescription } from "../../src/provisioning/gitlab-group-path";
 
 /** Gitlab::PathRegex namespace format: start [a-zA-Z0-9_.], then [a-zA-Z0-9_\-.], end not '.', no .git/.atom suffix, ≤ 255. */
 const NAMESPACE_FORMAT = /^(?:[a-zA-Z0-9_.][a-zA-Z0-9_\-.]{0,254}[a-zA-Z0-9_-]|[a-zA-Z0-9_])$/;
@@ -45,5 +45,15 @@ describe("gitlabPathOf (Gitlab::PathRegex)", () => {
     expect(describesScimGroup(subgroupDescription(id), "1b7f8f3e-6a4b-4d0e-9d1e-3c2b1a0f9e8d")).toBe(false);
     expect(describesScimGroup("", id)).toBe(false);
     expect(describesScimGroup(null, id)).toBe(false);
+  });
+
+  test.each([
+    ["Platform Team", "Platform Team"],
+    ["R&D / Tools", "R D Tools"],
+    ["Équipe (Données)", "Équipe (Données)"],
+    ["-- ops", "ops"],
+    ["&&", "group"],
+  ])("group_name_regex: name %j → %j", (displayName, name) => {
+    expect(gitlabGroupNameOf(displayName, "group")).toBe(name);
   });
 });
