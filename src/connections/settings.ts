@@ -67,7 +67,7 @@ export const DEFAULT_CONNECTION_SETTINGS: ConnectionSettings = Object.freeze({
 });
 
 /** A GitLab group's full path: namespace paths joined by '/' (Gitlab::PathRegex, in outline). */
-const GROUP_FULL_PATH = /^[a-zA-Z0-9_.][a-zA-Z0-9_.-]*(\/[a-zA-Z0-9_.][a-zA-Z0-9_.-]*)*$/;
+export const GROUP_FULL_PATH = /^[a-zA-Z0-9_.][a-zA-Z0-9_.-]*(\/[a-zA-Z0-9_.][a-zA-Z0-9_.-]*)*$/;
 
 /** GitLab's provider names are OmniAuth strategy names: letters, digits, '_' and '-'. */
 const PROVIDER = /^[a-z0-9][a-z0-9_-]{0,63}$/i;

@@ -1,7 +1,7 @@
 /**
- * Groups by full path, and subgroups the bridge creates for unmapped SCIM groups (contract §3). The
- * full path is the identity of a group, so creating one whose path is taken finds it again instead of
- * failing: a repeat after a crash returns the group the first attempt made.
+ * Groups by full path, and subgroups the bridge creates for unmapped SCIM groups (contract §3). A
+ * create whose path is taken reports the group at that path: whether it is the bridge's own (a repeat
+ * after a crash) or another one (a collision) is for the caller to tell, by the group's description.
  */
 import type { GitLabClient } from "./client";
 import { GitLabError } from "./errors";
@@ -17,25 +17,32 @@ export interface NewSubgroup {
   parent: Pick<GitLabGroup, "id" | "full_path">;
   path: string;
   name: string;
+  description?: string;
   visibility?: "private" | "internal" | "public";
 }
 
+/** A create's answer: the group made, or the path taken by a group (null when the token cannot see it). */
+export type SubgroupCreation = { outcome: "created"; group: GitLabGroup } | { outcome: "taken"; existing: GitLabGroup | null };
+
 /**
  * contract §3: POST /groups with parent_id → 201. A taken path is 400 "Failed to save group
- * {:path=>["has already been taken"]}" (§9.8, not a 409); then the group at that path is returned.
+ * {:path=>["has already been taken"]}" (§9.8, not a 409): reported with the group found at that path,
+ * for the caller to decide whether it is its own (a repeat after a crash) or someone else's (a collision).
  */
-export async function createSubgroup(client: GitLabClient, group: NewSubgroup): Promise<{ group: GitLabGroup; created: boolean }> {
+export async function createSubgroup(client: GitLabClient, group: NewSubgroup): Promise<SubgroupCreation> {
   try {
     const { body } = await client.call({
       method: "POST",
       path: "/groups",
-      body: { name: group.name, path: group.path, parent_id: group.parent.id, visibility: group.visibility ?? "private" },
+      body: { name: group.name, path: group.path, parent_id: group.parent.id, visibility: group.visibility ?? "private", ...(group.description !== undefined ? { description: group.description } : {}) },
     });
-    return { group: body as GitLabGroup, created: true };
+    return { outcome: "created", group: body as GitLabGroup };
   } catch (e) {
-    if (!(e instanceof GitLabError) || e.status !== 400 || !/has already been taken/.test(e.gitlabMessage ?? "")) throw e;
-    const existing = await findGroupByFullPath(client, `${group.parent.full_path}/${group.path}`);
-    if (!existing) throw e;
-    return { group: existing, created: false };
+    if (!isPathTaken(e)) throw e;
+    return { outcome: "taken", existing: await findGroupByFullPath(client, `${group.parent.full_path}/${group.path}`) };
   }
+}
+
+function isPathTaken(e: unknown): boolean {
+  return e instanceof GitLabError && e.status === 400 && /has already been taken/.test(e.gitlabMessage ?? "");
 }

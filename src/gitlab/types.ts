@@ -30,6 +30,7 @@ export interface GitLabGroup {
   path: string;
   full_path: string;
   parent_id: number | null;
+  description?: string | null;
 }
 
 /** contract §4.5: `id` is the user's id, `state` the user's state. */

@@ -181,17 +181,17 @@ describe("tokens and SSH keys (contract §7.2)", () => {
 });
 
 describe("groups (contract §3)", () => {
-  test("find by URL-encoded full path; null when missing; create a subgroup, and a repeat returns the same group", async () => {
+  test("find by URL-encoded full path; null when missing; create a subgroup; contract §3 a taken path (400, not 409) is reported with the group there", async () => {
     const root = h.unique("root");
     h.seed({ groups: [{ path: root }, { path: "team", parent: root }] });
     const client = t.client();
     const parent = await findGroupByFullPath(client, root);
     expect(await findGroupByFullPath(client, `${root}/team`)).toMatchObject({ full_path: `${root}/team`, parent_id: parent!.id });
     expect(await findGroupByFullPath(client, `${root}/nope`)).toBeNull();
-    const created = await createSubgroup(client, { parent: parent!, path: "scim-eng", name: "SCIM Eng" });
-    expect(created).toMatchObject({ created: true, group: { full_path: `${root}/scim-eng`, parent_id: parent!.id } });
+    const created = await createSubgroup(client, { parent: parent!, path: "scim-eng", name: "SCIM Eng", description: "ours" });
+    expect(created).toMatchObject({ outcome: "created", group: { full_path: `${root}/scim-eng`, parent_id: parent!.id, description: "ours" } });
     const again = await createSubgroup(client, { parent: parent!, path: "scim-eng", name: "SCIM Eng" });
-    expect(again).toEqual({ created: false, group: expect.objectContaining({ id: created.group.id }) });
+    expect(again).toEqual({ outcome: "taken", existing: expect.objectContaining({ id: (created as { group: { id: number } }).group.id, description: "ours" }) });
   });
 });
 

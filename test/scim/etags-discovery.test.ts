@@ -66,15 +66,16 @@ test("RFC 7644 §4 /ServiceProviderConfig says what is supported, and only that"
   });
 });
 
-test("RFC 7644 §4 /Schemas lists User, EnterpriseUser, the GitLab extension and Group; /Schemas/{id} returns one", async () => {
+test("RFC 7644 §4 /Schemas lists User, EnterpriseUser, the GitLab extensions and Group; /Schemas/{id} returns one", async () => {
   const res = await scim("get", "/Schemas");
-  expect(res.body.totalResults).toBe(4);
+  expect(res.body.totalResults).toBe(5);
   const ids = res.body.Resources.map((s: { id: string }) => s.id);
   expect(ids).toEqual([
     "urn:ietf:params:scim:schemas:core:2.0:User",
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
     "urn:ietf:params:scim:schemas:extension:gitlab:2.0:User",
     "urn:ietf:params:scim:schemas:core:2.0:Group",
+    "urn:ietf:params:scim:schemas:extension:gitlab:2.0:Group",
   ]);
   expect(res.text).toContain("User Account");
   const user = await scim("get", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User");
@@ -90,7 +91,10 @@ test("RFC 7644 §4 /ResourceTypes names the endpoints, /Users first (Microsoft r
     { schema: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", required: false },
     { schema: "urn:ietf:params:scim:schemas:extension:gitlab:2.0:User", required: false },
   ]);
-  expect((await scim("get", "/ResourceTypes/Group")).body.schema).toBe("urn:ietf:params:scim:schemas:core:2.0:Group");
+  expect((await scim("get", "/ResourceTypes/Group")).body).toMatchObject({
+    schema: "urn:ietf:params:scim:schemas:core:2.0:Group",
+    schemaExtensions: [{ schema: "urn:ietf:params:scim:schemas:extension:gitlab:2.0:Group", required: false }],
+  });
   expect((await scim("get", "/ResourceTypes/Nope")).status).toBe(404);
 });
 

@@ -3,6 +3,10 @@ import type { AnyCommand } from "../command";
 import { connectionCreateCommand } from "./connection-create";
 import { connectionListCommand } from "./connection-list";
 import { connectionUpdateCommand } from "./connection-update";
+import { mappingAddCommand } from "./mapping-add";
+import { mappingListCommand } from "./mapping-list";
+import { mappingRemoveCommand } from "./mapping-remove";
+import { mappingUpdateCommand } from "./mapping-update";
 import { migrateCommand } from "./migrate";
 import { planCommand } from "./plan";
 import { retryCommand } from "./retry";
@@ -19,6 +23,10 @@ export const COMMANDS: readonly AnyCommand[] = [
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,
+  mappingAddCommand,
+  mappingListCommand,
+  mappingUpdateCommand,
+  mappingRemoveCommand,
   planCommand,
   statusCommand,
   retryCommand,

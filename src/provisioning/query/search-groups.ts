@@ -5,6 +5,7 @@
  */
 import type { SqlRunner } from "../../db/sql-runner";
 import { toGroupRecord, type GroupRecord, type GroupRowWithMembers } from "../group-record";
+import { gitlabGroupsSelectSql } from "../gitlab-group-state";
 import { MEMBERS_OF_G } from "../membership-reads";
 import { groupStorage } from "./group-storage";
 import { pageStatement, type SearchResult } from "./page-statement";
@@ -15,7 +16,7 @@ export async function searchGroups(db: SqlRunner, connectionId: string, query: S
     table: `"ScimGroup"`,
     storage: groupStorage,
     connectionId,
-    select: `g.*${options.withMembers ? `, ${MEMBERS_OF_G}` : ""}`,
+    select: `g.*, ${gitlabGroupsSelectSql("g")}${options.withMembers ? `, ${MEMBERS_OF_G}` : ""}`,
     query,
     liveCountColumn: "groups",
   });

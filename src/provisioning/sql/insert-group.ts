@@ -10,6 +10,7 @@ import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";
 import { SqlParams } from "../../db/sql-params";
 import type { GroupFields } from "../group-fields";
+import { gitlabGroupsSelectSql } from "../gitlab-group-state";
 import { toGroupRecord, type GroupRecord, type GroupRowWithMembers } from "../group-record";
 import type { WriteContext } from "../write-context";
 import { GROUP_AUDIT_DETAILS, MEMBERS_AFTER_OF_R } from "./group-pieces";
@@ -35,7 +36,7 @@ export async function insertGroup(db: Database, ctx: WriteContext, fields: Group
     a AS (${auditInsertSql(p, "g", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: "scim.group.created", subjectType: "group", requestId: ctx.requestId, detailsSql: GROUP_AUDIT_DETAILS })}),
     m AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group", requestId: ctx.requestId }, ctx.now)}),
     c AS (${countRowsSql("g", "groups", 1)})
-    SELECT r.*, ${MEMBERS_AFTER_OF_R} FROM g r`;
+    SELECT r.*, ${MEMBERS_AFTER_OF_R}, ${gitlabGroupsSelectSql("r", { markedNow: "TRUE" })} FROM g r`;
   const [created] = await db.direct.query<GroupRowWithMembers>(statement, p.values);
   if (!created) {
     await requireLiveUsers(db, ctx.connectionId, members); // the only reason the insert writes no row

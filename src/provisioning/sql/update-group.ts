@@ -14,6 +14,7 @@ import { auditInsertSql } from "../../audit/audit";
 import type { Database } from "../../db/database";
 import { SqlParams } from "../../db/sql-params";
 import type { ChangeAction, GroupChange } from "../changes";
+import { gitlabGroupsSelectSql } from "../gitlab-group-state";
 import { toGroupRecord, type GroupRecord, type GroupRowWithMembers } from "../group-record";
 import { isUuid } from "../uuid";
 import type { WriteContext } from "../write-context";
@@ -65,7 +66,7 @@ export async function updateGroup(
     )}),
     a AS (${auditInsertSql(p, "g", { at: ctx.now, connectionId: ctx.connectionId, actor: ctx.actor, action: `scim.group.${options.action}`, subjectType: "group", requestId: ctx.requestId, detailsSql: GROUP_AUDIT_DETAILS })}),
     r AS (${markSubjectsSql(p, "g", { connectionId: ctx.connectionId, subjectType: "group", requestId: ctx.requestId }, ctx.now)})
-    SELECT ${outcomeSql("g", expected, [[`NOT ${allKnown}`, "unknownMembers"]])}, r.*${options.withMembers ? `, ${MEMBERS_AFTER_OF_R}` : ""} FROM ${writtenOrCurrentSql("g", "r")}`;
+    SELECT ${outcomeSql("g", expected, [[`NOT ${allKnown}`, "unknownMembers"]])}, r.*, ${gitlabGroupsSelectSql("r", { markedNow: "EXISTS (SELECT 1 FROM g)" })}${options.withMembers ? `, ${MEMBERS_AFTER_OF_R}` : ""} FROM ${writtenOrCurrentSql("g", "r")}`;
   const [row] = await db.direct.query<GroupRowWithMembers & OutcomeRow>(statement, p.values);
   const settled = settleOutcome(row, "group");
   if (!settled) return null;

@@ -4,6 +4,7 @@
  * IdPs use that (Microsoft's suite sends `DisplayName`, `name.FamilyName`, `"Primary": true`), but scimmy
  * and SQL column maps compare them exactly. Unknown names are left as they are: validation decides.
  */
+import { GITLAB_GROUP_SCHEMA } from "../../provisioning/gitlab-group-state";
 import { GITLAB_USER_SCHEMA } from "../../provisioning/gitlab-user-state";
 import type { ScimResourceType } from "./types";
 
@@ -39,6 +40,11 @@ const GITLAB_USER: AttributeTable = {
   gitlabUserId: [], gitlabUsername: [], syncState: [], lastError: [], lastSyncedAt: [],
 };
 
+/** The bridge's read-only extension on groups: the GitLab groups the mappings point at (issue 11 item 8). */
+const GITLAB_GROUP: AttributeTable = {
+  gitlabGroups: ["fullPath", "gitlabGroupId", "accessLevel", "syncState", "lastError", "lastSyncedAt"],
+};
+
 const GROUP_CORE: AttributeTable = {
   id: [], externalId: [], meta: META_SUBS, displayName: [], members: ["value", "$ref", "display", "type"],
 };
@@ -68,8 +74,8 @@ const USER_NAMES: SchemaNames = {
 
 const GROUP_NAMES: SchemaNames = {
   core: GROUP_CORE,
-  extensions: {},
-  serverOwned: new Set(),
+  extensions: { [GITLAB_GROUP_SCHEMA]: GITLAB_GROUP },
+  serverOwned: new Set([GITLAB_GROUP_SCHEMA]),
   booleans: new Set(),
   multiValued: new Set(["members"]),
 };

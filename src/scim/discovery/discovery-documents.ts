@@ -5,7 +5,7 @@
  * bridge validates with, so they cannot drift from the validation.
  */
 import type { Config } from "../../config";
-import { ENTERPRISE_USER_SCHEMA, EnterpriseUserSchema, GITLAB_USER_SCHEMA, GitLabUserSchema, GROUP_SCHEMA, GroupSchema, USER_SCHEMA, UserSchema } from "../schema/scimmy-schemas";
+import { ENTERPRISE_USER_SCHEMA, EnterpriseUserSchema, GITLAB_GROUP_SCHEMA, GITLAB_USER_SCHEMA, GitLabGroupSchema, GitLabUserSchema, GROUP_SCHEMA, GroupSchema, USER_SCHEMA, UserSchema } from "../schema/scimmy-schemas";
 
 type Json = Record<string, unknown>;
 
@@ -34,7 +34,7 @@ export function serviceProviderConfig(config: Config, base: string): Json {
   };
 }
 
-const DESCRIBED = [UserSchema, EnterpriseUserSchema, GitLabUserSchema, GroupSchema].map((s) => s.definition.describe("/Schemas") as Json);
+const DESCRIBED = [UserSchema, EnterpriseUserSchema, GitLabUserSchema, GroupSchema, GitLabGroupSchema].map((s) => s.definition.describe("/Schemas") as Json);
 
 export function schemaDocuments(base: string): Json[] {
   return DESCRIBED.map((d) => ({ ...d, meta: { resourceType: "Schema", location: `${base}/Schemas/${d.id as string}` } }));
@@ -62,7 +62,7 @@ export function resourceTypeDocuments(base: string): Json[] {
       endpoint: "/Groups",
       description: "Group",
       schema: GROUP_SCHEMA,
-      schemaExtensions: [],
+      schemaExtensions: [{ schema: GITLAB_GROUP_SCHEMA, required: false }],
       meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/Group` },
     },
   ];

@@ -20,7 +20,8 @@ export function groupPatchPlan(req: Request, id: string, base: string): ChangePl
   return {
     fromCurrent: true,
     async changeOf(current) {
-      const { meta: _meta, ...patchable } = groupResource(current, base);
+      // The read-only GitLab extension is the server's: a PATCH works on what the IdP owns.
+      const { meta: _meta, ...patchable } = groupResource({ row: current.row, members: current.members }, base);
       const patched = await applyPatch("Group", patchable, req.body);
       if (patched === patchable) return null; // Okta re-sends the group's name with every push
       return { fields: groupFieldsFrom(patched), members: diffMembers(memberIdsOf(patchable), memberIdsOf(patched)) };

@@ -4,7 +4,7 @@
  * case-insensitive) and with or without the schema URN prefix. Built once from scimmy's schema
  * descriptions plus the common attributes (RFC 7643 §3.1) scimmy keeps outside them.
  */
-import { ENTERPRISE_USER_SCHEMA, EnterpriseUserSchema, GITLAB_USER_SCHEMA, GitLabUserSchema, GROUP_SCHEMA, GroupSchema, USER_SCHEMA, UserSchema } from "./scimmy-schemas";
+import { ENTERPRISE_USER_SCHEMA, EnterpriseUserSchema, GITLAB_GROUP_SCHEMA, GITLAB_USER_SCHEMA, GitLabGroupSchema, GitLabUserSchema, GROUP_SCHEMA, GroupSchema, USER_SCHEMA, UserSchema } from "./scimmy-schemas";
 
 export type AttributeType = "string" | "boolean" | "decimal" | "integer" | "dateTime" | "reference" | "binary" | "complex";
 
@@ -136,4 +136,4 @@ export const userCatalog = buildCatalog("User", USER_SCHEMA, describe(UserSchema
   [ENTERPRISE_USER_SCHEMA]: describe(EnterpriseUserSchema),
   [GITLAB_USER_SCHEMA]: describe(GitLabUserSchema),
 });
-export const groupCatalog = buildCatalog("Group", GROUP_SCHEMA, describe(GroupSchema), {});
+export const groupCatalog = buildCatalog("Group", GROUP_SCHEMA, describe(GroupSchema), { [GITLAB_GROUP_SCHEMA]: describe(GitLabGroupSchema) });

@@ -16,6 +16,7 @@
  * §2.2) and the applier refuses PATCH operations on it (RFC 7644 §3.5.2); it is never coerced.
  */
 import SCIMMY from "scimmy";
+import { GITLAB_GROUP_SCHEMA } from "../../provisioning/gitlab-group-state";
 import { GITLAB_SYNC_STATES, GITLAB_USER_SCHEMA } from "../../provisioning/gitlab-user-state";
 
 export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -31,7 +32,7 @@ if (!alreadyExtended) SCIMMY.Schemas.User.extend(SCIMMY.Schemas.EnterpriseUser a
 export const UserSchema = SCIMMY.Schemas.User;
 export const GroupSchema = SCIMMY.Schemas.Group;
 export const EnterpriseUserSchema = SCIMMY.Schemas.EnterpriseUser;
-export { GITLAB_USER_SCHEMA, SCIMMY };
+export { GITLAB_GROUP_SCHEMA, GITLAB_USER_SCHEMA, SCIMMY };
 
 type Attribute = InstanceType<typeof SCIMMY.Types.Attribute>;
 type SchemaDefinition = InstanceType<typeof SCIMMY.Types.SchemaDefinition>;
@@ -50,6 +51,29 @@ export const GitLabUserSchema = {
     }),
     new SCIMMY.Types.Attribute("string", "lastError", { ...SERVER_SET, description: "Why the latest attempt failed or conflicted" }),
     new SCIMMY.Types.Attribute("dateTime", "lastSyncedAt", { ...SERVER_SET, description: "When GitLab last confirmed this user's state" }),
+  ]),
+};
+
+/** The GitLab side of a SCIM group (issue 11 item 8): read-only like the user's, never validated nor stored. */
+export const GitLabGroupSchema = {
+  definition: new SCIMMY.Types.SchemaDefinition("GitLabGroup", GITLAB_GROUP_SCHEMA, "The GitLab groups this group's members are made members of, and how that went", [
+    new SCIMMY.Types.Attribute(
+      "complex",
+      "gitlabGroups",
+      { ...SERVER_SET, multiValued: true, description: "One entry per mapping rule that matches this group" },
+      [
+        new SCIMMY.Types.Attribute("string", "fullPath", { ...SERVER_SET, caseExact: false, description: "Full path of the GitLab group" }),
+        new SCIMMY.Types.Attribute("integer", "gitlabGroupId", { ...SERVER_SET, description: "Id of the GitLab group; absent until the bridge has found or made it" }),
+        new SCIMMY.Types.Attribute("string", "accessLevel", { ...SERVER_SET, canonicalValues: ["guest", "planner", "reporter", "developer", "maintainer", "owner"], description: "The access level the mapping grants" }),
+        new SCIMMY.Types.Attribute("string", "syncState", {
+          ...SERVER_SET,
+          canonicalValues: [...GITLAB_SYNC_STATES],
+          description: "pending: changes not yet applied in GitLab; synced: GitLab's memberships match; failed: the bridge gave up (see lastError); conflict: memberships a person must resolve (see lastError); held: a mass change waits for an admin",
+        }),
+        new SCIMMY.Types.Attribute("string", "lastError", { ...SERVER_SET, description: "Why the latest pass of the GitLab group failed or conflicted" }),
+        new SCIMMY.Types.Attribute("dateTime", "lastSyncedAt", { ...SERVER_SET, description: "When GitLab last confirmed the GitLab group's memberships" }),
+      ],
+    ),
   ]),
 };
 
