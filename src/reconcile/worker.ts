@@ -23,6 +23,7 @@ import type { Logger } from "../observability/logger";
 import type { GitLabCallLog } from "./gitlab-call-log";
 import * as queue from "./queue";
 import type { SubjectType } from "../provisioning/sql/mark-subjects";
+import { reconcileTarget } from "./target-reconciler";
 import { reconcileUser, type PassOutcome, type UserReconcilerDeps } from "./user-reconciler";
 
 type Pass = (deps: UserReconcilerDeps, claim: queue.Claim, signal: AbortSignal) => Promise<PassOutcome>;
@@ -34,7 +35,7 @@ const completeUntouched: Pass = async (deps, claim) => {
 };
 
 /** The pass of each kind of subject. */
-const PASSES: Record<SubjectType, Pass> = { user: reconcileUser, group: completeUntouched, gitlab_group: completeUntouched };
+const PASSES: Record<SubjectType, Pass> = { user: reconcileUser, group: completeUntouched, gitlab_group: reconcileTarget };
 
 export interface WorkerOptions {
   runner: SqlRunner;
