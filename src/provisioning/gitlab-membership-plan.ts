@@ -134,7 +134,7 @@ export interface Removal {
 export type DriftFinding = { gitlabUserId: number; kind: "missing" } | { gitlabUserId: number; kind: "level"; applied: number; observed: number };
 
 export type MembershipPlan =
-  | { kind: "observe"; userIds: number[] | "all" }
+  | { kind: "observe_members"; userIds: number[] | "all" }
   | {
       kind: "memberships";
       adds: AddBatch[];
@@ -204,8 +204,8 @@ export function planMemberships(state: TargetState, observation?: Observation, o
   }
 
   if (!offline && observation === undefined) {
-    if (state.full) return { kind: "observe", userIds: "all" };
-    if (candidates.length > 0) return { kind: "observe", userIds: candidates.map((c) => c.gitlabUserId) };
+    if (state.full) return { kind: "observe_members", userIds: "all" };
+    if (candidates.length > 0) return { kind: "observe_members", userIds: candidates.map((c) => c.gitlabUserId) };
   }
   const observed = observation?.members ?? new Map<number, ObservedMember>();
   const complete = observation?.complete === true;
@@ -305,7 +305,7 @@ export function removalCount(plan: MembershipPlan): number {
 
 /** One line per operation, for people (`plan`, dry run). */
 export function describeMembershipPlan(plan: MembershipPlan): string[] {
-  if (plan.kind === "observe") return [plan.userIds === "all" ? "read every direct member of the group (drift repair)" : `look up which of ${plan.userIds.length} users are direct members already`];
+  if (plan.kind === "observe_members") return [plan.userIds === "all" ? "read every direct member of the group (drift repair)" : `look up which of ${plan.userIds.length} users are direct members already`];
   const lines: string[] = [];
   for (const b of plan.adds) {
     const ids = b.members.map((m) => `#${m.gitlabUserId}${m.readd ? " (re-added: missing in GitLab)" : ""}`).join(", ");

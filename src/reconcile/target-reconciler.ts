@@ -119,7 +119,7 @@ class TargetPass {
     try {
       const groupId = subject.gitlabGroupId ?? (await this.resolve(subject.fullPath));
       let plan = planMemberships(state);
-      if (plan.kind === "observe") plan = planMemberships(state, await this.observe(groupId, plan.userIds));
+      if (plan.kind === "observe_members") plan = planMemberships(state, await this.observe(groupId, plan.userIds));
       if (plan.kind !== "memberships") throw new Error("the membership planner asked to observe twice");
       const held = await this.guard(plan, subject, settings);
       if (held) return "held";

@@ -10,6 +10,15 @@ import { SqlParams } from "../../src/db/sql-params";
 import { markTargetsSql } from "../../src/provisioning/sql/group-targets";
 import type { ReconcilingBridge } from "./reconciling-bridge";
 
+/**
+ * Wakes a worker and lets it resume before the caller waits for quiet: whenIdle counts a woken worker as
+ * asleep until its loop runs again, so a quiet() right after a bare wake() could resolve at once.
+ */
+export async function wakeWorkers(bridge: ReconcilingBridge): Promise<void> {
+  bridge.reconciler.workers.wake();
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 export interface TestMapping {
   connectionId?: string;
   /** The SCIM group's displayName (matched case-insensitively) or externalId. */
@@ -39,7 +48,7 @@ export async function addMapping(bridge: ReconcilingBridge, m: TestMapping): Pro
     mark AS (${markTargetsSql(p, "m", { connectionId }, now)})
     SELECT "id" AS "targetId" FROM m`;
   const [row] = await bridge.db.direct.query<{ targetId: string }>(statement, p.values);
-  bridge.reconciler.workers.wake();
+  await wakeWorkers(bridge);
   return { mappingId, targetId: row.targetId };
 }
 
@@ -54,7 +63,7 @@ export async function updateMapping(bridge: ReconcilingBridge, mappingId: string
   const [row] = await bridge.db.direct.query<{ connectionId: string }>(`UPDATE "GroupMapping" SET ${sets.join(", ")} WHERE "id" = ${p.uuid(mappingId)} RETURNING "connectionId"`, p.values);
   const q = new SqlParams();
   await bridge.db.direct.query(`WITH m AS (SELECT "targetId" AS "id" FROM "GroupMapping" WHERE "id" = ${q.uuid(mappingId)}) ${markTargetsSql(q, "m", { connectionId: row.connectionId }, new Date())}`, q.values);
-  bridge.reconciler.workers.wake();
+  await wakeWorkers(bridge);
 }
 
 /** Marks a target for a pass (full: drift repair), as the SCIM group pass, the user pass and the drift sweep will. */
@@ -64,7 +73,7 @@ export async function markTarget(bridge: ReconcilingBridge, targetId: string, op
     `WITH m AS (SELECT ${p.uuid(targetId)} AS "id") ${markTargetsSql(p, "m", { connectionId: options.connectionId ?? bridge.connectionId, full: options.full }, new Date())}`,
     p.values,
   );
-  bridge.reconciler.workers.wake();
+  await wakeWorkers(bridge);
 }
 
 export async function targetOf(bridge: ReconcilingBridge, targetId: string) {
