@@ -182,13 +182,22 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
       }
       await breaker.pass(o.signal);
       await clock.sleep(pacer.reserve(clock.now()), o.signal);
-      if (o.endpointLimit) await clock.sleep(windows.reserve(o.endpointLimit.name, o.endpointLimit.key, clock.now()), o.signal);
+      if (o.endpointLimit) await clock.sleep(windows.waitMs(o.endpointLimit.name, o.endpointLimit.key, clock.now()), o.signal);
       const release = await limit.acquire(o.signal);
       // The breaker may have opened while this call queued for a slot: then it waits, unsent.
       if (wait && breaker.state !== "closed") {
         release();
         attempt--;
         continue;
+      }
+      // Other calls of a paced endpoint may have taken the window while this one queued: look again.
+      if (o.endpointLimit) {
+        if (windows.waitMs(o.endpointLimit.name, o.endpointLimit.key, clock.now()) > 0) {
+          release();
+          attempt--;
+          continue;
+        }
+        windows.take(o.endpointLimit.name, o.endpointLimit.key, clock.now());
       }
       let result: GitLabAnswer | GitLabError;
       try {
