@@ -22,6 +22,8 @@ export interface Config {
   readonly gitlabConcurrency: number;
   /** Timeout of every GitLab call, ms. */
   readonly gitlabTimeoutMs: number;
+  /** Member removals per GitLab group per minute the bridge allows itself (GitLab's members_delete limit); 0 = no pacing. */
+  readonly gitlabMembersDeletePerMinute: number;
   /** DRY_RUN: every connection behaves as if its dryRun setting were on (plans recorded, no GitLab calls). */
   readonly dryRun: boolean;
   /** Subjects this process reconciles at once (default GITLAB_CONCURRENCY). */
@@ -153,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     gitlabToken: readOptional(env, "GITLAB_TOKEN"),
     gitlabConcurrency,
     gitlabTimeoutMs: readInt(env, "GITLAB_TIMEOUT_MS", 10_000, 100, 600_000),
+    gitlabMembersDeletePerMinute: readInt(env, "GITLAB_MEMBERS_DELETE_PER_MINUTE", 60, 0, 100_000),
     dryRun: readChoice(env, "DRY_RUN", ["true", "false"], "false") === "true",
     // Twice the GitLab slots: a pass spends part of its time in the database, and while it does another
     // worker's call keeps the slot busy (initial sync measured 0.62× of GitLab's pace at 1×).

@@ -1,6 +1,7 @@
 /**
  * The GitLab REST client: every call goes through one visible pipeline of steps,
- *   breaker (wait while GitLab is down or throttling) → pacing (RateLimit-*) → concurrency slot →
+ *   breaker (wait while GitLab is down or throttling) → pacing (RateLimit-*, and the per-endpoint limits
+ *   GitLab does not report: endpoint-windows.ts) → concurrency slot →
  *   transport (timeout) → classify → record the outcome → retry or return,
  * and leaves one outcome record (method, path, status, duration, outcome, error kind) with the
  * caller's `onCall` — the audit trail of every GitLab call.
@@ -26,6 +27,7 @@ import { GitLabBreaker, type BreakerState, type ProbeResult } from "./breaker";
 import { systemGitLabClock, type GitLabClock } from "./clock";
 import { ConcurrencyLimit } from "./concurrency";
 import { errorFromAnswer, GitLabError } from "./errors";
+import { EndpointWindows, type EndpointLimitName } from "./endpoint-windows";
 import { RateLimitPacer } from "./pacer";
 import { createTransport, displayPath, type GitLabAnswer, type GitLabRequest, type Transport } from "./transport";
 
@@ -70,6 +72,8 @@ export interface GitLabClientOptions {
   breaker?: { failureThreshold?: number; minCooldownMs?: number; maxCooldownMs?: number };
   /** Share of RateLimit-Limit below which calls are spread until the reset. Default 0.5. */
   pacingLowWater?: number;
+  /** Calls per minute per key of GitLab's per-endpoint limits (contract §6); missing or 0 = not paced. */
+  endpointLimits?: Partial<Record<EndpointLimitName, number>>;
 }
 
 export interface CallOptions {
@@ -85,6 +89,8 @@ export interface CallOptions {
    * {"status":"error"}, contract §4.3): GitLab's message when the body says it failed, else null.
    */
   failureInBody?: (body: unknown) => string | null;
+  /** The call counts against a per-endpoint limit of GitLab's, per key (e.g. members_delete per group). */
+  endpointLimit?: { name: EndpointLimitName; key: string };
 }
 
 export interface GitLabClient {
@@ -108,6 +114,7 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
   const transport: Transport = createTransport({ url: options.url, token: options.token, timeoutMs: options.timeoutMs });
   const limit = new ConcurrencyLimit(options.concurrency);
   const pacer = new RateLimitPacer(options.pacingLowWater ?? 0.5);
+  const windows = new EndpointWindows(options.endpointLimits ?? {});
   const breaker = new GitLabBreaker({
     clock,
     probe,
@@ -175,12 +182,22 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
       }
       await breaker.pass(o.signal);
       await clock.sleep(pacer.reserve(clock.now()), o.signal);
+      if (o.endpointLimit) await clock.sleep(windows.waitMs(o.endpointLimit.name, o.endpointLimit.key, clock.now()), o.signal);
       const release = await limit.acquire(o.signal);
       // The breaker may have opened while this call queued for a slot: then it waits, unsent.
       if (wait && breaker.state !== "closed") {
         release();
         attempt--;
         continue;
+      }
+      // Other calls of a paced endpoint may have taken the window while this one queued: look again.
+      if (o.endpointLimit) {
+        if (windows.waitMs(o.endpointLimit.name, o.endpointLimit.key, clock.now()) > 0) {
+          release();
+          attempt--;
+          continue;
+        }
+        windows.take(o.endpointLimit.name, o.endpointLimit.key, clock.now());
       }
       let result: GitLabAnswer | GitLabError;
       try {

@@ -2,21 +2,38 @@
  * Direct group memberships (contract §4). Every write is idempotent:
  * - add one user: 201 member, or 409 "Member already exists" → already a member (§4.3 rule 2);
  * - add several: `user_id=1,2,3` in one call (§4.2), answered 201 {"status":"success"} — or 201
- *   {"status":"error","message":…} when it failed, which becomes a permanent GitLabError (§4.3, §9.12);
- *   existing members are updated to the level (Addenda, inferred), so a repeat changes nothing;
+ *   {"status":"error","message":…} when it failed, which becomes a permanent GitLabError with reason
+ *   "batch_error" (§4.3, §9.12); existing members are updated to the level (Addenda, inferred), so a
+ *   repeat changes nothing, and a caller that must not change a hand-made level observes first;
  * - change a level: 200, or 404 "404 Not found" → not a member (null);
- * - remove: 204, or 404 → already gone (§4.4); always with skip_subresources=true, so only the
- *   membership the bridge manages goes (the default cascades into subgroups and projects, §9.12).
+ * - remove: 204, or 404 → already gone (§4.4). skip_subresources=true (the default here) removes only
+ *   the group membership; false cascades into the user's subgroup and project memberships (a leaver's).
+ *   Removals count against GitLab's members_delete limit per group (§6), which the client paces.
  */
 import type { GitLabClient } from "./client";
 import type { GitLabMember } from "./types";
 
-/** How many user ids one add carries. GitLab documents no limit for user_id lists (unconfirmed). */
+/** How many user ids one add or one look-up carries. GitLab documents no limit for user_id lists (unconfirmed). */
 export const ADD_BATCH_SIZE = 100;
 
 /** contract §4.2: direct members only, every page. */
 export function listMembers(client: GitLabClient, groupId: number): Promise<GitLabMember[]> {
   return client.listAll<GitLabMember>(`/groups/${groupId}/members`);
+}
+
+/** contract §4.2: which of these users are direct members (user_ids as a comma string), ≤ ADD_BATCH_SIZE per call. */
+export async function findDirectMembers(client: GitLabClient, groupId: number, userIds: readonly number[]): Promise<GitLabMember[]> {
+  const found: GitLabMember[] = [];
+  for (let i = 0; i < userIds.length; i += ADD_BATCH_SIZE) {
+    found.push(...(await client.listAll<GitLabMember>(`/groups/${groupId}/members`, { user_ids: userIds.slice(i, i + ADD_BATCH_SIZE).join(",") })));
+  }
+  return found;
+}
+
+/** contract §4.2: one direct member, or null (404 "404 Not found"). */
+export async function findDirectMember(client: GitLabClient, groupId: number, userId: number): Promise<GitLabMember | null> {
+  const answer = await client.call({ method: "GET", path: `/groups/${groupId}/members/${userId}` }, { accept: [404] });
+  return answer.status === 404 ? null : (answer.body as GitLabMember);
 }
 
 export interface AddMembersResult {
@@ -31,23 +48,40 @@ function batchFailure(body: unknown): string | null {
   return typeof b.message === "string" ? b.message : JSON.stringify(b.message ?? b);
 }
 
-export async function addMembers(client: GitLabClient, groupId: number, userIds: readonly number[], accessLevel: number): Promise<AddMembersResult> {
+/** `expires_at` as GitLab takes it: YYYY-MM-DD, or "" to clear it on a change. */
+function expiry(expiresAt: string | null | undefined): Record<string, string> {
+  return expiresAt === undefined ? {} : { expires_at: expiresAt ?? "" };
+}
+
+export async function addMembers(client: GitLabClient, groupId: number, userIds: readonly number[], accessLevel: number, expiresAt?: string | null): Promise<AddMembersResult> {
   const alreadyMembers: number[] = [];
   for (let i = 0; i < userIds.length; i += ADD_BATCH_SIZE) {
     const batch = userIds.slice(i, i + ADD_BATCH_SIZE);
-    const request = { method: "POST" as const, path: `/groups/${groupId}/members`, body: { user_id: batch.join(","), access_level: accessLevel } };
+    const request = { method: "POST" as const, path: `/groups/${groupId}/members`, body: { user_id: batch.join(","), access_level: accessLevel, ...(expiresAt ? { expires_at: expiresAt } : {}) } };
     const answer = await client.call(request, batch.length === 1 ? { accept: [409] } : { failureInBody: batchFailure });
     if (answer.status === 409) alreadyMembers.push(batch[0]);
   }
   return { alreadyMembers };
 }
 
-export async function editMemberLevel(client: GitLabClient, groupId: number, userId: number, accessLevel: number): Promise<GitLabMember | null> {
-  const answer = await client.call({ method: "PUT", path: `/groups/${groupId}/members/${userId}`, body: { access_level: accessLevel } }, { accept: [404] });
+/** contract §4.3: one user; "created", or "exists" on 409 "Member already exists". Other refusals are thrown. */
+export async function addMember(client: GitLabClient, groupId: number, userId: number, accessLevel: number, expiresAt: string | null): Promise<"created" | "exists"> {
+  const answer = await client.call(
+    { method: "POST", path: `/groups/${groupId}/members`, body: { user_id: userId, access_level: accessLevel, ...(expiresAt ? { expires_at: expiresAt } : {}) } },
+    { accept: [409] },
+  );
+  return answer.status === 409 ? "exists" : "created";
+}
+
+export async function editMemberLevel(client: GitLabClient, groupId: number, userId: number, accessLevel: number, expiresAt?: string | null): Promise<GitLabMember | null> {
+  const answer = await client.call({ method: "PUT", path: `/groups/${groupId}/members/${userId}`, body: { access_level: accessLevel, ...expiry(expiresAt) } }, { accept: [404] });
   return answer.status === 404 ? null : (answer.body as GitLabMember);
 }
 
-export async function removeMember(client: GitLabClient, groupId: number, userId: number): Promise<"removed" | "not_member"> {
-  const answer = await client.call({ method: "DELETE", path: `/groups/${groupId}/members/${userId}`, query: { skip_subresources: true } }, { accept: [404] });
+export async function removeMember(client: GitLabClient, groupId: number, userId: number, options: { skipSubresources?: boolean } = {}): Promise<"removed" | "not_member"> {
+  const answer = await client.call(
+    { method: "DELETE", path: `/groups/${groupId}/members/${userId}`, query: { skip_subresources: options.skipSubresources ?? true } },
+    { accept: [404], endpointLimit: { name: "members_delete", key: String(groupId) } },
+  );
   return answer.status === 404 ? "not_member" : "removed";
 }

@@ -39,6 +39,8 @@ export interface GitLabMember {
   username: string;
   state: GitLabUserState;
   access_level: number;
+  /** YYYY-MM-DD, or null when the membership does not expire. */
+  expires_at?: string | null;
 }
 
 export interface GitLabPersonalAccessToken {

@@ -50,7 +50,7 @@ export interface UserReconcilerDeps {
 }
 
 /** How the pass ended, for the worker's log and tests. */
-export type PassOutcome = "synced" | "retry" | "failed" | "conflict" | "dry_run" | "gone" | "released";
+export type PassOutcome = "synced" | "retry" | "failed" | "conflict" | "dry_run" | "gone" | "released" | "held";
 
 /** Rounds of lookups a pass makes at most (identity, email, username, then suffixed usernames). */
 const MAX_PLAN_ROUNDS = 8;

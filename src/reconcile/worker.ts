@@ -24,18 +24,13 @@ import type { GitLabCallLog } from "./gitlab-call-log";
 import * as queue from "./queue";
 import type { SubjectType } from "../provisioning/sql/mark-subjects";
 import { reconcileGroup } from "./group-reconciler";
+import { reconcileTarget } from "./target-reconciler";
 import { reconcileUser, type PassOutcome, type UserReconcilerDeps } from "./user-reconciler";
 
 type Pass = (deps: UserReconcilerDeps, claim: queue.Claim, signal: AbortSignal) => Promise<PassOutcome>;
 
-/** Group memberships are issue 11's reconcilers; until they land, such a mark is acknowledged untouched. */
-const completeUntouched: Pass = async (deps, claim) => {
-  await queue.complete(deps.runner, claim, deps.now());
-  return "synced";
-};
-
 /** The pass of each kind of subject. */
-const PASSES: Record<SubjectType, Pass> = { user: reconcileUser, group: reconcileGroup, gitlab_group: completeUntouched };
+const PASSES: Record<SubjectType, Pass> = { user: reconcileUser, group: reconcileGroup, gitlab_group: reconcileTarget };
 
 export interface WorkerOptions {
   runner: SqlRunner;

@@ -33,6 +33,7 @@ export async function connectGitLab(opts: {
     token: target.token,
     timeoutMs: config.gitlabTimeoutMs,
     concurrency: config.gitlabConcurrency,
+    endpointLimits: { members_delete: config.gitlabMembersDeletePerMinute },
     logger,
     onCall: opts.onCall,
   });

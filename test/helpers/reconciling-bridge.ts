@@ -52,7 +52,7 @@ export async function startReconcilingBridge(
     // The client as runtime/gitlab-connection.ts makes it, without the start-up check (its audit event
     // would be one more row in every test's audit assertions).
     const callLog = createGitLabCallLog();
-    const gitlab = createGitLabClient({ url: emulator.url, token: emulator.adminToken, timeoutMs: config.gitlabTimeoutMs, concurrency: config.gitlabConcurrency, logger, onCall: callLog.onCall });
+    const gitlab = createGitLabClient({ url: emulator.url, token: emulator.adminToken, timeoutMs: config.gitlabTimeoutMs, concurrency: config.gitlabConcurrency, endpointLimits: { members_delete: config.gitlabMembersDeletePerMinute }, logger, onCall: callLog.onCall });
     reconciler = await startReconciler({ config, db, gitlab, callLog, logger });
     const running = reconciler;
     const ownDb = testDb;
