@@ -108,6 +108,12 @@ class TargetPass {
       await this.settle({ doneAs: "synced", lastError: `connection "${subject.connectionName}" has invalid settings: ${(error as Error).message}` }, "park");
       return "failed";
     }
+    if (subject.gitlabGroupId === null && subject.createdByBridge) {
+      // The SCIM group's pass is creating this subgroup: resolving its path now could find someone else's
+      // group there (a collision it is about to step around). Its pass marks this target once the id is recorded.
+      await this.settle({ doneAs: "synced", lastError: "waiting for the bridge to create this subgroup (the SCIM group's pass)" }, "complete");
+      return "synced";
+    }
     const state = targetState(subject, settings, this.deps.now(), this.claim.full);
     if (this.deps.dryRun || settings.dryRun) {
       const plan = planMemberships(state, undefined, { offline: true });

@@ -1,12 +1,11 @@
 /**
- * Mapping rules for the GitLab group pass's tests, written straight into the database until part B's
- * `mapping add` CLI lands (the lead switches these tests to the CLI at merge): a target row for the
- * GitLab group path (made on first use), the rule, and the target's reconcile mark, in one statement
- * as the CLI will do it. markTarget stands in for the marks part B's SCIM group pass and part D's user
- * pass will make (a group's members changed, a user left): until then tests mark the target themselves.
+ * Mapping rules for the GitLab group pass's tests, through the functions the `mapping` commands run
+ * (test/cli/mapping-cli.test.ts covers the commands themselves), and direct marks of a target for tests
+ * that look at one pass in isolation (markTarget: what the SCIM group pass, the user pass and the drift
+ * sweep do).
  */
-import crypto from "node:crypto";
 import { SqlParams } from "../../src/db/sql-params";
+import { addMapping as addRule, updateMapping as updateRule } from "../../src/provisioning/group-mappings";
 import { markTargetsSql } from "../../src/provisioning/sql/group-targets";
 import type { ReconcilingBridge } from "./reconciling-bridge";
 
@@ -29,40 +28,22 @@ export interface TestMapping {
   authoritative?: boolean;
 }
 
+/** A rule through the same function `mapping add` runs (src/provisioning/group-mappings.ts); it marks the target. */
 export async function addMapping(bridge: ReconcilingBridge, m: TestMapping): Promise<{ mappingId: string; targetId: string }> {
-  const p = new SqlParams();
-  const connectionId = m.connectionId ?? bridge.connectionId;
-  const now = new Date();
-  const [matchBy, matchValue] = "displayName" in m.scimGroup ? ["displayName", m.scimGroup.displayName.toLowerCase()] : ["externalId", m.scimGroup.externalId];
-  const mappingId = crypto.randomUUID();
-  const statement = `WITH t0 AS (
-      INSERT INTO "GitLabGroupTarget" ("id", "connectionId", "fullPath", "fullPathKey", "updatedAt")
-      VALUES (${p.uuid(crypto.randomUUID())}, ${p.uuid(connectionId)}, ${p.add(m.gitlabGroup)}, ${p.add(m.gitlabGroup.toLowerCase())}, now())
-      ON CONFLICT ("connectionId", "fullPathKey") DO UPDATE SET "updatedAt" = EXCLUDED."updatedAt"
-      RETURNING "id"),
-    m AS (
-      INSERT INTO "GroupMapping" ("id", "connectionId", "matchBy", "matchValue", "targetId", "accessLevel", "expiresInDays", "authoritative", "createdBy")
-      SELECT ${p.uuid(mappingId)}, ${p.uuid(connectionId)}, ${p.add(matchBy)}::"GroupMatchBy", ${p.add(matchValue)}, t0."id", ${p.add(m.accessLevel)}::int,
-        ${p.add(m.expiresInDays ?? null)}::int, ${p.add(m.authoritative ?? false)}::boolean, 'test' FROM t0
-      RETURNING "targetId" AS "id"),
-    mark AS (${markTargetsSql(p, "m", { connectionId }, now)})
-    SELECT "id" AS "targetId" FROM m`;
-  const [row] = await bridge.db.direct.query<{ targetId: string }>(statement, p.values);
+  const match = "displayName" in m.scimGroup ? { by: "displayName" as const, displayName: m.scimGroup.displayName } : { by: "externalId" as const, externalId: m.scimGroup.externalId };
+  const row = await addRule(
+    bridge.db.direct,
+    { connectionId: m.connectionId ?? bridge.connectionId, match, fullPath: m.gitlabGroup, accessLevel: m.accessLevel, expiresInDays: m.expiresInDays ?? null, authoritative: m.authoritative ?? false },
+    "test",
+    new Date(),
+  );
   await wakeWorkers(bridge);
-  return { mappingId, targetId: row.targetId };
+  return { mappingId: row.id, targetId: row.targetId };
 }
 
-/** Changes a rule and marks its target, as `mapping update` will. */
+/** Changes a rule as `mapping update` does (it marks the target). */
 export async function updateMapping(bridge: ReconcilingBridge, mappingId: string, change: { accessLevel?: number; authoritative?: boolean; expiresInDays?: number | null }): Promise<void> {
-  const p = new SqlParams();
-  const sets = [
-    change.accessLevel !== undefined && `"accessLevel" = ${p.add(change.accessLevel)}::int`,
-    change.authoritative !== undefined && `"authoritative" = ${p.add(change.authoritative)}::boolean`,
-    change.expiresInDays !== undefined && `"expiresInDays" = ${p.add(change.expiresInDays)}::int`,
-  ].filter(Boolean);
-  const [row] = await bridge.db.direct.query<{ connectionId: string }>(`UPDATE "GroupMapping" SET ${sets.join(", ")} WHERE "id" = ${p.uuid(mappingId)} RETURNING "connectionId"`, p.values);
-  const q = new SqlParams();
-  await bridge.db.direct.query(`WITH m AS (SELECT "targetId" AS "id" FROM "GroupMapping" WHERE "id" = ${q.uuid(mappingId)}) ${markTargetsSql(q, "m", { connectionId: row.connectionId }, new Date())}`, q.values);
+  await updateRule(bridge.db.direct, mappingId, change, "test", new Date());
   await wakeWorkers(bridge);
 }
 

@@ -21,6 +21,8 @@ export interface TargetSubject {
   storedSettings: unknown;
   fullPath: string;
   gitlabGroupId: number | null;
+  /** The bridge makes this GitLab group (an unmapped SCIM group's subgroup); until its id is recorded it may be mid-creation. */
+  createdByBridge: boolean;
   grants: MembershipGrant[];
   applied: AppliedMembership[];
   conflicts: StandingConflict[];
@@ -35,6 +37,7 @@ interface Row {
   settings: unknown;
   fullPath: string;
   gitlabGroupId: number | null;
+  createdByBridge: boolean;
   grants: MembershipGrant[] | null;
   applied: AppliedMembership[] | null;
   conflicts: (Omit<StandingConflict, "kind"> & { kind: string })[] | null;
@@ -42,7 +45,7 @@ interface Row {
   linkedUsers: number;
 }
 
-const TARGET_SUBJECT_SQL = `SELECT t."id", t."connectionId", c."name" AS "connectionName", c."settings", t."fullPath", t."gitlabGroupId",
+const TARGET_SUBJECT_SQL = `SELECT t."id", t."connectionId", c."name" AS "connectionName", c."settings", t."fullPath", t."gitlabGroupId", t."createdByBridge",
     (SELECT jsonb_agg(jsonb_build_object('gitlabUserId', l."gitlabUserId", 'scimUserId', u."id", 'active', u."active", 'accessLevel', m."accessLevel", 'expiresInDays', m."expiresInDays"))
       FROM "GroupMapping" m
       JOIN "ScimGroup" g ON ${mappingMatchesGroupSql("m", "g")} AND g."deletedAt" IS NULL
@@ -72,6 +75,7 @@ export async function findTargetSubject(runner: SqlRunner, targetId: string): Pr
     storedSettings: row.settings,
     fullPath: row.fullPath,
     gitlabGroupId: row.gitlabGroupId,
+    createdByBridge: row.createdByBridge,
     grants: row.grants ?? [],
     applied: row.applied ?? [],
     conflicts: (row.conflicts ?? []).map((c) => ({ ...c, kind: c.kind as MembershipConflictKind })),
