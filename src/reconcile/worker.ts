@@ -69,7 +69,6 @@ export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers 
   const wakeOne = () => {
     const [first] = sleepers;
     if (first) {
-      sleepers.delete(first);
       first();
     } else {
       // Every worker is busy (or between a claim that found nothing and its sleep): the next one to look
@@ -78,11 +77,14 @@ export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers 
     }
   };
 
+  /** Sleeps counted as asleep until woken: a woken worker is awake at once, so whenIdle cannot settle between a wake and its claim. */
   function sleep(ms: number): Promise<void> {
+    asleep++;
+    settleIdle();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        sleepers.delete(done);
+        if (sleepers.delete(done)) asleep--;
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
@@ -153,10 +155,7 @@ export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers 
           pendingWakes--;
           continue;
         }
-        asleep++;
-        settleIdle();
         await sleep(waitMs);
-        asleep--;
         continue;
       }
       if (pendingWakes > 0) {
