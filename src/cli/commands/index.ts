@@ -3,6 +3,8 @@ import type { AnyCommand } from "../command";
 import { connectionCreateCommand } from "./connection-create";
 import { connectionListCommand } from "./connection-list";
 import { connectionUpdateCommand } from "./connection-update";
+import { approveCommand, discardCommand } from "./hold-decisions";
+import { holdsCommand } from "./holds";
 import { migrateCommand } from "./migrate";
 import { planCommand } from "./plan";
 import { retryCommand } from "./retry";
@@ -22,6 +24,9 @@ export const COMMANDS: readonly AnyCommand[] = [
   planCommand,
   statusCommand,
   retryCommand,
+  holdsCommand,
+  approveCommand,
+  discardCommand,
 ];
 
 export function findCommand(name: string): AnyCommand | undefined {
