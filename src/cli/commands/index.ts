@@ -7,6 +7,7 @@ import { approveCommand, discardCommand } from "./hold-decisions";
 import { holdsCommand } from "./holds";
 import { migrateCommand } from "./migrate";
 import { planCommand } from "./plan";
+import { reconcileCommand } from "./reconcile";
 import { retryCommand } from "./retry";
 import { statusCommand } from "./status";
 import { tokenCreateCommand } from "./token-create";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   planCommand,
   statusCommand,
   retryCommand,
+  reconcileCommand,
   holdsCommand,
   approveCommand,
   discardCommand,
