@@ -78,9 +78,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     if (lock) {
       const driftSweep = async (request: DriftSweepRequest) => {
         if (!reconciler) throw new CliError(1, "the bridge is still starting; run `reconcile --full` again in a moment");
-        const report = await reconciler.sweeper.sweep(request);
-        reconciler.workers.wake();
-        return report;
+        return reconciler.sweeper.sweep(request);
       };
       control = await startControlServer({ dataDir: config.dataDir, db, logger, wake: () => reconciler?.workers.wake(), driftSweep });
     }

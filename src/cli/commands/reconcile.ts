@@ -39,6 +39,8 @@ export const reconcileCommand = defineCommand({
       if (error instanceof GitLabError) throw new CliError(1, `the drift sweep stopped: ${error.message}`);
       throw error;
     }
+    // The marks are due now: inside the server, its workers take them at once.
+    if (!args.dryRun) ctx.wake?.();
     return JSON.parse(JSON.stringify(report)) as { [key: string]: JsonValue };
   },
   format(result, { json }) {
