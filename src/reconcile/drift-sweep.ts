@@ -21,10 +21,11 @@
  * once, which is harmless: marks are idempotent.
  */
 import crypto from "node:crypto";
-import { readSettings, type ConnectionSettings } from "../connections/settings";
+import { readSettings, type ConnectionSettings, type DeprovisionAction } from "../connections/settings";
 import { SqlParams } from "../db/sql-params";
 import type { SqlRunner } from "../db/sql-runner";
 import type { GitLabClient } from "../gitlab/client";
+import type { GitLabUserState } from "../gitlab/types";
 import { findUser, listUsersByKeyset } from "../gitlab/users";
 import { findSweepLinks } from "../provisioning/sql/find-sweep-links";
 import { userDriftOf, type SweptLink, type UserDrift } from "../provisioning/user-drift";
@@ -108,67 +109,43 @@ class Sweep {
     const connections = await this.loadConnections();
     const swept = connections.filter((c) => c.settings !== null);
     const links = await findSweepLinks(this.deps.runner, swept.map((c) => c.id));
-    const settingsOf = new Map(swept.map((c) => [c.id, c.settings!]));
-    const byGitLabId = new Map(links.map((l) => [l.gitlabUserId, l]));
-    const drifts: UserDrift[] = [];
-    const compare = (link: SweptLink, state: Parameters<typeof userDriftOf>[1]) => {
-      const drift = userDriftOf(link, state, settingsOf.get(link.connectionId)!.deprovision);
-      return drift ? [drift] : [];
-    };
-
-    let gitlabUsers = 0;
-    const seen = new Set<number>();
+    const observation = new Observation(links, new Map(swept.map((c) => [c.id, c.settings!.deprovision])));
     try {
-      if (links.length > 0) await this.observe(byGitLabId, seen, compare, drifts, (n) => (gitlabUsers += n));
+      // Nobody linked: GitLab's users need not be read (the groups are still marked).
+      if (links.length > 0) await this.observe(observation);
     } catch (error) {
       await this.record([]); // the calls happened: their events are written before the sweep gives up
       throw error;
     }
 
-
     const reports: ConnectionSweepReport[] = [];
     for (const c of connections) {
+      const connection = { id: c.id, name: c.name };
       if (c.settings === null) {
-        reports.push({ connection: { id: c.id, name: c.name }, skipped: c.skipped, usersChecked: 0, userDrift: [], targetsMarked: 0, targets: null });
+        reports.push({ connection, skipped: c.skipped, usersChecked: 0, userDrift: [], targetsMarked: 0, targets: null });
         continue;
       }
       const usersChecked = links.filter((l) => l.connectionId === c.id && !l.inFlight).length;
-      const userDrift = drifts.filter((d) => d.connectionId === c.id);
+      const userDrift = observation.drifts.filter((d) => d.connectionId === c.id);
       const targetsMarked = await this.finish(c.id, { usersChecked, userDrift: userDrift.length, dryRun: this.dryRun });
-      reports.push({ connection: { id: c.id, name: c.name }, skipped: null, usersChecked, userDrift, targetsMarked, targets: null });
+      reports.push({ connection, skipped: null, usersChecked, userDrift, targetsMarked, targets: null });
     }
-    return { sweepId: this.sweepId, dryRun: this.dryRun, startedAt, finishedAt: this.deps.now(), gitlabUsers, connections: reports };
+    return { sweepId: this.sweepId, dryRun: this.dryRun, startedAt, finishedAt: this.deps.now(), gitlabUsers: observation.listed, connections: reports };
   }
 
   /** Pages through GitLab's users, comparing and recording page by page, then looks up the unseen. */
-  private async observe(
-    byGitLabId: Map<number, SweptLink>,
-    seen: Set<number>,
-    compare: (link: SweptLink, state: Parameters<typeof userDriftOf>[1]) => UserDrift[],
-    drifts: UserDrift[],
-    listed: (n: number) => void,
-  ): Promise<void> {
+  private async observe(observation: Observation): Promise<void> {
     for await (const page of listUsersByKeyset(this.gitlab)) {
-      listed(page.length);
-      const found: UserDrift[] = [];
-      for (const user of page) {
-        const link = byGitLabId.get(user.id);
-        if (!link) continue;
-        seen.add(user.id);
-        found.push(...compare(link, user.state));
-      }
-      drifts.push(...found);
-      await this.record(found);
+      observation.listed += page.length;
+      await this.record(page.flatMap((user) => observation.compare(user.id, user.state)));
     }
     // Not listed: gone, or created or moved while the pages went by. Looked up one by one before
     // anything is called missing (a listing is not proof of absence).
     const found: UserDrift[] = [];
-    for (const link of byGitLabId.values()) {
-      if (seen.has(link.gitlabUserId) || link.inFlight) continue;
+    for (const link of observation.unseen()) {
       const user = await findUser(this.gitlab, link.gitlabUserId);
-      found.push(...compare(link, user ? user.state : null));
+      found.push(...observation.compare(link.gitlabUserId, user ? user.state : null));
     }
-    drifts.push(...found);
     await this.record(found);
   }
 
@@ -198,6 +175,36 @@ class Sweep {
     const statement = finishDriftSweepSql(p, { sweepId: this.sweepId, actor: this.request.actor, connectionId, now: this.deps.now() }, summary);
     const [row] = await this.deps.runner.query<{ targets: number }>(statement, p.values);
     return row?.targets ?? 0;
+  }
+}
+
+/** What the sweep has seen of GitLab so far, against the links it loaded. */
+class Observation {
+  readonly drifts: UserDrift[] = [];
+  listed = 0;
+  private readonly byGitLabId: Map<number, SweptLink>;
+  private readonly seen = new Set<number>();
+
+  constructor(
+    links: readonly SweptLink[],
+    private readonly deprovisionOf: Map<string, DeprovisionAction>,
+  ) {
+    this.byGitLabId = new Map(links.map((l) => [l.gitlabUserId, l]));
+  }
+
+  /** The drift of the user linked to GitLab user `id` (none if nobody is), `state` null when it is gone. */
+  compare(id: number, state: GitLabUserState | null): UserDrift[] {
+    const link = this.byGitLabId.get(id);
+    if (!link) return [];
+    this.seen.add(id);
+    const drift = userDriftOf(link, state, this.deprovisionOf.get(link.connectionId)!);
+    if (drift) this.drifts.push(drift);
+    return drift ? [drift] : [];
+  }
+
+  /** Links the listing did not show whose subjects are not in flight. */
+  unseen(): SweptLink[] {
+    return [...this.byGitLabId.values()].filter((l) => !this.seen.has(l.gitlabUserId) && !l.inFlight);
   }
 }
 
