@@ -214,7 +214,8 @@ class Observation {
  */
 export class DriftSweeper {
   private running: Promise<unknown> = Promise.resolve();
-  private busy = false;
+  /** Sweeps running or waiting; counted at once, so a tick right after a request sees it. */
+  private pending = 0;
 
   /** `signal`: the owner's stop, which cancels a sweep in flight (its GitLab calls). */
   constructor(
@@ -223,19 +224,18 @@ export class DriftSweeper {
   ) {}
 
   get idle(): boolean {
-    return !this.busy;
+    return this.pending === 0;
   }
 
   sweep(request: DriftSweepRequest): Promise<DriftSweepReport> {
-    const next = this.running.catch(() => undefined).then(async () => {
-      if (this.signal?.aborted) throw new Error("the bridge is stopping: no drift sweep now");
-      this.busy = true;
-      try {
-        return await sweepDrift(this.deps, request, this.signal);
-      } finally {
-        this.busy = false;
-      }
-    });
+    this.pending++;
+    const next = this.running
+      .catch(() => undefined)
+      .then(() => {
+        if (this.signal?.aborted) throw new Error("the bridge is stopping: no drift sweep now");
+        return sweepDrift(this.deps, request, this.signal);
+      })
+      .finally(() => this.pending--);
     this.running = next;
     return next;
   }

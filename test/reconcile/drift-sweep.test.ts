@@ -12,7 +12,7 @@
 import crypto from "node:crypto";
 import type { ConnectionSettings } from "../../src/connections/settings";
 import { createGitLabClient } from "../../src/gitlab/client";
-import { sweepDrift, type DriftSweepReport } from "../../src/reconcile/drift-sweep";
+import { DriftSweeper, sweepDrift, type DriftSweepReport } from "../../src/reconcile/drift-sweep";
 import { createGitLabCallLog } from "../../src/reconcile/gitlab-call-log";
 import * as queue from "../../src/reconcile/queue";
 import { startReconcilingBridge, type ReconcilingBridge } from "../helpers/reconciling-bridge";
@@ -165,6 +165,23 @@ describe("a sweep with the workers stopped (the marks stay to be read)", () => {
     const report = await sweep({ connectionId: blockConnection.id });
     // Both drifted users are pending (marked by the last sweep): not compared until their pass is done.
     expect(report.connections[0].userDrift).toEqual([]);
+  });
+
+  test("one sweep at a time per process: a sweep asked for while one runs waits for it, then runs (none is dropped)", async () => {
+    const callLog = createGitLabCallLog();
+    const gitlab = createGitLabClient({ url: bridge.emulator.url, token: bridge.emulator.adminToken, timeoutMs: 10_000, concurrency: 4, onCall: callLog.onCall });
+    try {
+      const sweeper = new DriftSweeper({ runner: bridge.db.direct, gitlab, callLog, now: () => new Date() });
+      const first = sweeper.sweep({ actor: "test", dryRun: true });
+      const second = sweeper.sweep({ actor: "test", dryRun: true });
+      expect(sweeper.idle).toBe(false);
+      const [a, b] = await Promise.all([first, second]);
+      expect(a.sweepId).not.toBe(b.sweepId);
+      expect(b.startedAt.getTime()).toBeGreaterThanOrEqual(a.finishedAt.getTime());
+      expect(sweeper.idle).toBe(true);
+    } finally {
+      gitlab.close();
+    }
   });
 });
 
