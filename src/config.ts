@@ -35,6 +35,8 @@ export interface Config {
   readonly reconcileLeaseMs: number;
   /** How often an idle worker looks for due work it was not woken for, ms. */
   readonly reconcilePollMs: number;
+  /** Period of the drift sweep (src/reconcile/drift-sweep.ts), ms; 0: no periodic sweep. */
+  readonly reconcileDriftIntervalMs: number;
   readonly publicUrl: string | undefined;
   readonly gitlabOAuthClientId: string | undefined;
   readonly gitlabOAuthClientSecret: string | undefined;
@@ -73,6 +75,19 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/**
+ * Minutes as milliseconds; 0 means off. Fractions are accepted (up to three decimals, so 0.05 is 3 s):
+ * a test or a demo may want a sweep every few seconds.
+ */
+function readMinutes(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback * 60_000;
+  if (!/^\d+(\.\d{1,3})?$/.test(raw.trim())) throw new ConfigError(`${name} must be a number of minutes (0 = off, up to three decimals), got "${raw}"`);
+  const value = Number(raw);
+  if (value > max) throw new ConfigError(`${name} must be between 0 and ${max}, got ${value}`);
+  return Math.round(value * 60_000);
 }
 
 function readUrl(env: Env, name: string, protocols: string[]): string | undefined {
@@ -164,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileMaxFailingHours: readInt(env, "RECONCILE_MAX_FAILING_HOURS", 24, 1, 24 * 365),
     reconcileLeaseMs: readInt(env, "RECONCILE_LEASE_MS", 60_000, 1_000, 3_600_000),
     reconcilePollMs: readInt(env, "RECONCILE_POLL_MS", 1_000, 10, 600_000),
+    reconcileDriftIntervalMs: readMinutes(env, "RECONCILE_DRIFT_INTERVAL_MINUTES", 360, 7 * 24 * 60),
     publicUrl: readUrl(env, "PUBLIC_URL", ["http:", "https:"]),
     gitlabOAuthClientId,
     gitlabOAuthClientSecret,

@@ -26,6 +26,8 @@ import { GitLabRefusedError } from "./gitlab/startup-check";
 import { connectGitLab, type GitLabConnection } from "./runtime/gitlab-connection";
 import { createGitLabCallLog } from "./reconcile/gitlab-call-log";
 import { startReconciler, type Reconciler } from "./reconcile/reconciler";
+import type { DriftSweepRequest } from "./reconcile/drift-sweep";
+import { CliError } from "./cli/errors";
 
 export interface RunningBridge {
   server: Server;
@@ -73,7 +75,13 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     if (migrations.length) logger.info({ migrations }, "database migrated");
     if (db.kind === "pglite") maintenance = startPGliteMaintenance(db, logger);
     // CLI commands run through the control socket wake the workers (a retry, dry run turned off).
-    if (lock) control = await startControlServer({ dataDir: config.dataDir, db, logger, wake: () => reconciler?.workers.wake() });
+    if (lock) {
+      const driftSweep = async (request: DriftSweepRequest) => {
+        if (!reconciler) throw new CliError(1, "the bridge is still starting; run `reconcile --full` again in a moment");
+        return reconciler.sweeper.sweep(request);
+      };
+      control = await startControlServer({ dataDir: config.dataDir, db, logger, wake: () => reconciler?.workers.wake(), driftSweep });
+    }
     gitlab = config.gitlabUrl ? { url: config.gitlabUrl, token: config.gitlabToken!, emulated: false, close: async () => undefined } : await startBundledGitLab(logger);
     // Refuses a rejected or non-admin token (GitLabRefusedError); an unreachable GitLab does not stop the start.
     // Every GitLab call is audited per subject through the call log (src/reconcile/gitlab-call-log.ts).

@@ -6,6 +6,7 @@
  */
 import type { ParseArgsConfig } from "node:util";
 import type { Database } from "../db/database";
+import type { DriftSweepReport, DriftSweepRequest } from "../reconcile/drift-sweep";
 
 /** Option values as node:util parseArgs returns them (and as they travel over the control socket). */
 export type OptionValues = Record<string, string | boolean | undefined>;
@@ -24,6 +25,12 @@ export interface CommandContext {
    * the server's workers find the work on their next poll.
    */
   wake?: () => void;
+  /**
+   * Runs a drift sweep with a GitLab client: the server's sweeper (through the control socket), or
+   * one the CLI made from GITLAB_URL and GITLAB_TOKEN when it opened the database itself; absent when
+   * there is no GitLab to reach.
+   */
+  driftSweep?: (request: DriftSweepRequest) => Promise<DriftSweepReport>;
 }
 
 export interface Output {

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { Database } from "../db/database";
 import type { Logger } from "../observability/logger";
-import type { OptionValues } from "./command";
+import type { CommandContext, OptionValues } from "./command";
 import { findCommand } from "./commands";
 import { CONTROL_MAX_BODY_BYTES, CONTROL_PATH, type ControlRequest, type ControlResponse } from "./control-protocol";
 import { controlSocketPath, prepareSocketDirectory } from "./control-socket";
@@ -30,6 +30,8 @@ export interface ControlServerOptions {
   logger: Logger;
   /** Wakes the server's reconcile workers; handed to commands that make work due (CommandContext.wake). */
   wake?: () => void;
+  /** Runs a drift sweep with the server's GitLab client (CommandContext.driftSweep). */
+  driftSweep?: CommandContext["driftSweep"];
 }
 
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
@@ -80,7 +82,7 @@ async function handle(req: http.IncomingMessage, opts: ControlServerOptions): Pr
     command = request.command;
     const found = findCommand(request.command);
     if (!found) throw new CliError(2, `the server does not know the command "${request.command}"; is it an older version than this CLI?`);
-    const result = await found.run({ db: opts.db, actor: "cli", appliedOnOpen: [], wake: opts.wake }, found.parse(request.values));
+    const result = await found.run({ db: opts.db, actor: "cli", appliedOnOpen: [], wake: opts.wake, driftSweep: opts.driftSweep }, found.parse(request.values));
     opts.logger.info({ command, outcome: "ok", durationMs: Date.now() - started }, "control command");
     return { ok: true, result };
   } catch (error) {

@@ -9,6 +9,7 @@ import { SettingsError } from "../connections/settings";
 import { DataDirLockedError } from "../runtime/data-dir-lock";
 import { MigrationError } from "../db/migrator";
 import { MappingError } from "../provisioning/group-mappings";
+import { HoldError } from "../reconcile/holds";
 
 export class CliError extends Error {
   constructor(
@@ -28,7 +29,7 @@ export class UsageError extends CliError {
 /** The expected failure an error stands for, or null when it is unexpected. */
 export function asCliError(error: unknown): CliError | null {
   if (error instanceof CliError) return error;
-  if (error instanceof ConnectionError || error instanceof SettingsError || error instanceof MappingError || error instanceof DataDirLockedError || error instanceof MigrationError) {
+  if (error instanceof ConnectionError || error instanceof SettingsError || error instanceof MappingError || error instanceof HoldError || error instanceof DataDirLockedError || error instanceof MigrationError) {
     return new CliError(1, error.message);
   }
   if (error instanceof ConfigError) return new CliError(2, `configuration error: ${error.message}`);

@@ -12,7 +12,7 @@ import type { Config } from "../config";
 import { acquireDataDirLock, DataDirLockedError, describeHolder } from "../runtime/data-dir-lock";
 import { makePrivate } from "../runtime/private-files";
 import type { Database, DatabaseOptions } from "../db/database";
-import type { AnyCommand, JsonValue, OptionValues } from "./command";
+import type { AnyCommand, CommandContext, JsonValue, OptionValues } from "./command";
 import { sendControlCommand, ControlUnreachableError } from "./control-client";
 import { controlSocketPath } from "./control-socket";
 import { CliError } from "./errors";
@@ -21,7 +21,7 @@ const WAIT_FOR_OWNER_MS = 60_000;
 const RETRY_MS = 50;
 
 export async function executeCommand(command: AnyCommand, values: OptionValues, config: Config): Promise<JsonValue> {
-  if (config.databaseUrl) return runWithDatabase(command, values, { databaseUrl: config.databaseUrl }, describeUrl(config.databaseUrl));
+  if (config.databaseUrl) return runWithDatabase(command, values, { databaseUrl: config.databaseUrl }, describeUrl(config.databaseUrl), config);
   const deadline = Date.now() + WAIT_FOR_OWNER_MS;
   for (;;) {
     let lock;
@@ -49,14 +49,14 @@ export async function executeCommand(command: AnyCommand, values: OptionValues, 
       makePrivate(config.dataDir);
       const pgliteDir = path.join(config.dataDir, "pglite");
       const options = { pgliteDir, pgliteSharedBuffers: config.pgliteSharedBuffers, pgliteDurability: config.pgliteDurability };
-      return await runWithDatabase(command, values, options, `embedded database ${pgliteDir}`);
+      return await runWithDatabase(command, values, options, `embedded database ${pgliteDir}`, config);
     } finally {
       await lock.release();
     }
   }
 }
 
-async function runWithDatabase(command: AnyCommand, values: OptionValues, options: DatabaseOptions, where: string): Promise<JsonValue> {
+async function runWithDatabase(command: AnyCommand, values: OptionValues, options: DatabaseOptions, where: string, config: Config): Promise<JsonValue> {
   const args = command.parse(values);
   // Loaded only here: a command sent to the server never needs the database drivers.
   const { openDatabase } = await import("../db/database");
@@ -67,10 +67,29 @@ async function runWithDatabase(command: AnyCommand, values: OptionValues, option
     throw new CliError(1, `cannot open the ${where}: ${(error as Error).message}`);
   }
   try {
-    return await command.run({ db, actor: "cli", appliedOnOpen: db.appliedMigrations }, args);
+    return await command.run({ db, actor: "cli", appliedOnOpen: db.appliedMigrations, driftSweep: ownDriftSweep(db, config) }, args);
   } finally {
     await db.close();
   }
+}
+
+/**
+ * No server runs the command (PostgreSQL, or a stopped server): a drift sweep needs a GitLab client of
+ * its own, made from GITLAB_URL and GITLAB_TOKEN for this one command (the bundled emulator lives only
+ * inside a running server, so without GITLAB_URL there is nothing to reach).
+ */
+function ownDriftSweep(db: Database, config: Config): CommandContext["driftSweep"] {
+  if (!config.gitlabUrl || !config.gitlabToken) return undefined;
+  return async (request) => {
+    const [{ createGitLabClient }, { createGitLabCallLog }, { sweepDrift }] = await Promise.all([import("../gitlab/client"), import("../reconcile/gitlab-call-log"), import("../reconcile/drift-sweep")]);
+    const callLog = createGitLabCallLog();
+    const gitlab = createGitLabClient({ url: config.gitlabUrl!, token: config.gitlabToken!, timeoutMs: config.gitlabTimeoutMs, concurrency: config.gitlabConcurrency, onCall: callLog.onCall });
+    try {
+      return await sweepDrift({ runner: db.direct, gitlab, callLog, now: () => new Date() }, request);
+    } finally {
+      gitlab.close();
+    }
+  };
 }
 
 /** The database URL without credentials, for messages. */

@@ -118,3 +118,31 @@ export async function updateUser(client: GitLabClient, id: number, changes: GitL
 export async function deleteUser(client: GitLabClient, id: number, options: { hard: boolean }): Promise<void> {
   await client.call({ method: "DELETE", path: `/users/${id}`, query: options.hard ? { hard_delete: true } : undefined }, { accept: [404] });
 }
+
+/**
+ * contract §5 and §1.6: every user, a page at a time, in id order, by keyset pagination (offset
+ * pagination on /users stops at 50,000 records; keyset has no limit, and a user created or deleted
+ * meanwhile does not shift the pages). The next page is only reachable through the link rel="next",
+ * whose query (cursor or id_after, GitLab's choice) is followed as given. Yields each page.
+ */
+export async function* listUsersByKeyset(client: GitLabClient, query: Record<string, string | number | boolean> = {}): AsyncGenerator<GitLabUser[]> {
+  let next: Record<string, string> | null = { ...stringify(query), pagination: "keyset", order_by: "id", sort: "asc", per_page: "100" };
+  while (next) {
+    const answer = await client.call({ method: "GET", path: "/users", query: next });
+    if (!Array.isArray(answer.body)) throw new GitLabError({ kind: "permanent", reason: "client_error", method: "GET", path: "/api/v4/users", status: answer.status, gitlabMessage: "expected a JSON array", retryAfterMs: null, gitLabWide: false });
+    yield answer.body as GitLabUser[];
+    next = nextPageQuery(answer.headers.get("link"));
+  }
+}
+
+function stringify(query: Record<string, string | number | boolean>): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)]));
+}
+
+/** The query of the link header's rel="next" URL; null on the last page. */
+function nextPageQuery(link: string | null): Record<string, string> | null {
+  const next = (link ?? "").split(",").find((part) => /;\s*rel="next"/.test(part));
+  const url = next?.match(/<([^>]+)>/)?.[1];
+  if (!url) return null;
+  return Object.fromEntries(new URL(url).searchParams);
+}

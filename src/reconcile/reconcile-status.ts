@@ -2,10 +2,12 @@
  * What an operator asks first when provisioning seems stuck, per connection: how much work is in each
  * queue state, how the users stand in GitLab (GitLabUserLink.syncState), and which subjects are parked
  * — with the error they were parked with, why, after how many attempts, and who they are in SCIM and
- * in GitLab — newest first and bounded. Reads only.
+ * in GitLab — newest first and bounded; the GitLab groups (mapping targets) by sync state, and the
+ * mass-change holds waiting for a decision, with their summary and numbers. Reads only.
  */
 import type { Database } from "../db/database";
 import type { SubjectType } from "../provisioning/sql/mark-subjects";
+import { listHolds, type ListedHold } from "./holds";
 import { countByState, listParked, type ParkReason, type QueueState } from "./queue";
 
 export { GITLAB_SYNC_STATES as SYNC_STATES, type GitLabSyncState as SyncState } from "../provisioning/gitlab-user-state";
@@ -32,6 +34,10 @@ export interface ConnectionReconcileStatus {
   /** Users by GitLab sync state (those with applied state so far). */
   users: Record<SyncState, number>;
   parked: { total: number; subjects: ParkedSubject[] };
+  /** GitLab groups some mapping rule targets, by sync state. */
+  gitlabGroups: Record<SyncState, number>;
+  /** Mass-change holds waiting for `approve` or `discard`, newest first. */
+  holds: Array<Pick<ListedHold, "id" | "kind" | "summary" | "counts" | "createdAt" | "waiting">>;
 }
 
 export async function reconcileStatus(db: Database, connection: { id: string; name: string }, limit: number): Promise<ConnectionReconcileStatus> {
@@ -39,6 +45,10 @@ export async function reconcileStatus(db: Database, connection: { id: string; na
   const users = Object.fromEntries(SYNC_STATES.map((state) => [state, 0])) as Record<SyncState, number>;
   const bySyncState = await db.prisma.gitLabUserLink.groupBy({ by: ["syncState"], where: { connectionId: connection.id }, _count: { _all: true } });
   for (const row of bySyncState) users[row.syncState] = row._count._all;
+  const gitlabGroups = Object.fromEntries(SYNC_STATES.map((state) => [state, 0])) as Record<SyncState, number>;
+  const targetsBySyncState = await db.prisma.gitLabGroupTarget.groupBy({ by: ["syncState"], where: { connectionId: connection.id }, _count: { _all: true } });
+  for (const row of targetsBySyncState) gitlabGroups[row.syncState] = row._count._all;
+  const holds = (await listHolds(db.direct, { connectionId: connection.id })).map(({ id, kind, summary, counts, createdAt, waiting }) => ({ id, kind, summary, counts, createdAt, waiting }));
   const items = await listParked(db.direct, { connectionId: connection.id, limit });
   const ids = (type: string) => items.filter((i) => i.subjectType === type).map((i) => i.subjectId);
   const [scimUsers, scimGroups, links] = await Promise.all([
@@ -63,5 +73,5 @@ export async function reconcileStatus(db: Database, connection: { id: string; na
       lastErrorAt: item.lastErrorAt?.toISOString() ?? null,
     };
   });
-  return { connection, queue, users, parked: { total: queue.parked, subjects } };
+  return { connection, queue, users, parked: { total: queue.parked, subjects }, gitlabGroups, holds };
 }

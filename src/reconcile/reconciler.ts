@@ -1,14 +1,17 @@
 /**
  * The reconciling half of the bridge, as main.ts starts it: the GitLab client (with every exchange
  * reported to the call log that audits it per subject), the workers, and at start-up the end of dry
- * run for subjects held while it was on (queue.ts, hold). Stop it before the database closes: the
- * workers release their claims.
+ * run for subjects held while it was on (queue.ts, hold), and the drift sweep: run on demand
+ * (`reconcile --full`, through `sweeper`) and every RECONCILE_DRIFT_INTERVAL_MINUTES (the first one
+ * interval after the start; a tick while a sweep runs is skipped). Stop it before the database closes:
+ * the workers release their claims and a sweep in flight is cancelled.
  */
 import type { Config } from "../config";
 import { readSettings } from "../connections/settings";
 import type { Database } from "../db/database";
 import type { GitLabClient } from "../gitlab/client";
 import type { Logger } from "../observability/logger";
+import { DriftSweeper } from "./drift-sweep";
 import type { GitLabCallLog } from "./gitlab-call-log";
 import * as queue from "./queue";
 import { startReconcileWorkers, type ReconcileWorkers } from "./worker";
@@ -16,6 +19,8 @@ import { startReconcileWorkers, type ReconcileWorkers } from "./worker";
 export interface Reconciler {
   gitlab: GitLabClient;
   workers: ReconcileWorkers;
+  /** Runs drift sweeps one at a time (the periodic one and `reconcile --full`). */
+  sweeper: DriftSweeper;
   stop(): Promise<void>;
 }
 
@@ -39,13 +44,38 @@ export async function startReconciler(deps: { config: Config; db: Database; gitl
     dryRun: config.dryRun,
     policy: retryPolicyOf(config),
   });
+  const stopping = new AbortController();
+  const sweeper = new DriftSweeper({ runner: db.direct, gitlab, callLog, now: () => new Date() }, stopping.signal);
+  const periodic = schedulePeriodicSweep(sweeper, config.reconcileDriftIntervalMs, workers, logger);
   return {
     gitlab,
     workers,
+    sweeper,
     async stop() {
+      periodic.stop();
+      stopping.abort();
       await workers.stop();
+      await sweeper.settled();
     },
   };
+}
+
+/** Every `intervalMs` (0: never), a sweep of every connection unless one is running; its marks wake the workers. */
+function schedulePeriodicSweep(sweeper: DriftSweeper, intervalMs: number, workers: ReconcileWorkers, logger: Logger): { stop(): void } {
+  if (intervalMs === 0) return { stop: () => undefined };
+  const timer = setInterval(() => {
+    if (!sweeper.idle) return;
+    sweeper.sweep({ actor: "reconciler" }).then(
+      (report) => {
+        workers.wake();
+        const drift = report.connections.reduce((n, c) => n + c.userDrift.length, 0);
+        logger.info({ sweepId: report.sweepId, gitlabUsers: report.gitlabUsers, userDrift: drift }, "drift sweep done");
+      },
+      (error) => logger.warn({ err: error }, "drift sweep failed; the next one runs at the next interval"),
+    );
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** Makes the subjects held by dry run due again, for every connection whose own dryRun is off. */

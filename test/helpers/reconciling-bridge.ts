@@ -36,7 +36,7 @@ export async function startReconcilingBridge(
   try {
     testDb = await createTestDatabase();
     const db = testDb.db;
-    const config: Config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", RECONCILE_WORKERS: "4", ...options.env });
+    const config: Config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", RECONCILE_WORKERS: "4", RECONCILE_DRIFT_INTERVAL_MINUTES: "0", ...options.env });
     const logger = createLogger(config.logLevel);
     const addConnection = async (name: string, idp = "generic") => {
       const created = await createConnection(db.prisma, { name, idp, actor: "test" });

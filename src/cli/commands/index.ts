@@ -3,12 +3,15 @@ import type { AnyCommand } from "../command";
 import { connectionCreateCommand } from "./connection-create";
 import { connectionListCommand } from "./connection-list";
 import { connectionUpdateCommand } from "./connection-update";
+import { approveCommand, discardCommand } from "./hold-decisions";
+import { holdsCommand } from "./holds";
 import { mappingAddCommand } from "./mapping-add";
 import { mappingListCommand } from "./mapping-list";
 import { mappingRemoveCommand } from "./mapping-remove";
 import { mappingUpdateCommand } from "./mapping-update";
 import { migrateCommand } from "./migrate";
 import { planCommand } from "./plan";
+import { reconcileCommand } from "./reconcile";
 import { retryCommand } from "./retry";
 import { statusCommand } from "./status";
 import { tokenCreateCommand } from "./token-create";
@@ -30,6 +33,10 @@ export const COMMANDS: readonly AnyCommand[] = [
   planCommand,
   statusCommand,
   retryCommand,
+  reconcileCommand,
+  holdsCommand,
+  approveCommand,
+  discardCommand,
 ];
 
 export function findCommand(name: string): AnyCommand | undefined {

@@ -1,7 +1,7 @@
 /**
- * `status`: per connection, the reconcile queue by state, the users by GitLab sync state, and the
- * parked subjects (newest error first, at most --limit of them, with the total) — what to look at
- * before `retry`.
+ * `status`: per connection, the reconcile queue by state, the users and the GitLab groups by sync
+ * state, the mass-change holds waiting for a decision, and the parked subjects (newest error first, at
+ * most --limit of them, with the total) — what to look at before `retry`, `approve` or `discard`.
  */
 import { listConnections, requireConnectionByName } from "../../connections/connections";
 import { reconcileStatus, type ConnectionReconcileStatus } from "../../reconcile/reconcile-status";
@@ -45,6 +45,10 @@ export const statusCommand = defineCommand({
 function describe(s: ConnectionReconcileStatus): string {
   const counts = <K extends string>(keys: readonly K[], values: Record<K, number>) => keys.map((k) => `${k} ${values[k]}`).join("  ");
   let text = `Connection "${s.connection.name}"\n  queue:  ${counts(QUEUE_STATES, s.queue)}\n  users:  ${counts(SYNC_STATES, s.users)}\n`;
+  text += `  gitlab groups: ${counts(SYNC_STATES, s.gitlabGroups)}\n`;
+  for (const h of s.holds) {
+    text += `  held:   ${h.id} ${h.kind}: ${h.summary} (${h.waiting} waiting; approve ${h.id} | discard ${h.id})\n`;
+  }
   if (s.parked.total === 0) return `${text}  parked: none\n`;
   text += `  parked: ${s.parked.total}${s.parked.total > s.parked.subjects.length ? ` (the ${s.parked.subjects.length} newest shown; --limit N shows more)` : ""}\n`;
   const table = formatTable(
