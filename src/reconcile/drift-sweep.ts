@@ -27,11 +27,13 @@ import type { SqlRunner } from "../db/sql-runner";
 import type { GitLabClient } from "../gitlab/client";
 import type { GitLabUserState } from "../gitlab/types";
 import { findUser, listUsersByKeyset } from "../gitlab/users";
+import { describeMembershipPlan } from "../provisioning/gitlab-membership-plan";
 import { findSweepLinks } from "../provisioning/sql/find-sweep-links";
 import { userDriftOf, type SweptLink, type UserDrift } from "../provisioning/user-drift";
 import type { GitLabCallDetails, GitLabCallLog } from "./gitlab-call-log";
 import { finishDriftSweepSql } from "./sql/finish-drift-sweep";
 import { recordDriftSql, type SweepWriteContext } from "./sql/record-drift";
+import { planTargetFull } from "./target-reconciler";
 
 export interface DriftSweepDeps {
   runner: SqlRunner;
@@ -59,12 +61,22 @@ export interface ConnectionSweepReport {
   /** GitLab groups marked for a full pass (or, in a dry run, that would be). */
   targetsMarked: number;
   /**
-   * Per GitLab group, the membership drift a full pass would repair (missing managed members, level
-   * drift, unmanaged members). TODO(issue 11, part A): filled from the target pass's planner with
-   * observed members once it lands; null until then — the sweep marks the groups and their passes
-   * report and repair what they find.
+   * Dry run only (null otherwise: the marked groups' full passes find and repair it): per GitLab group,
+   * what its full pass would do, planned from its direct members as GitLab lists them now.
    */
-  targets: null;
+  targets: TargetDriftReport[] | null;
+}
+
+export interface TargetDriftReport {
+  targetId: string;
+  fullPath: string;
+  /** Managed members GitLab no longer has, and managed members at another level. */
+  missing: number;
+  levelDrift: number;
+  /** Direct members the bridge does not manage. */
+  unmanaged: number;
+  /** The full pass's plan, one line per operation (describeMembershipPlan). */
+  plan: string[];
 }
 
 export interface DriftSweepReport {
@@ -128,7 +140,8 @@ class Sweep {
       const usersChecked = links.filter((l) => l.connectionId === c.id && !l.inFlight).length;
       const userDrift = observation.drifts.filter((d) => d.connectionId === c.id);
       const targetsMarked = await this.finish(c.id, { usersChecked, userDrift: userDrift.length, dryRun: this.dryRun });
-      reports.push({ connection, skipped: null, usersChecked, userDrift, targetsMarked, targets: null });
+      const targets = this.dryRun ? await this.planTargets(c.id, c.settings) : null;
+      reports.push({ connection, skipped: null, usersChecked, userDrift, targetsMarked, targets });
     }
     return { sweepId: this.sweepId, dryRun: this.dryRun, startedAt, finishedAt: this.deps.now(), gitlabUsers: observation.listed, connections: reports };
   }
@@ -147,6 +160,27 @@ class Sweep {
       found.push(...observation.compare(link.gitlabUserId, user ? user.state : null));
     }
     await this.record(found);
+  }
+
+  /** Dry run: each GitLab group's full-pass plan from its members as listed now (GETs only). */
+  private async planTargets(connectionId: string, settings: ConnectionSettings): Promise<TargetDriftReport[]> {
+    const rows = await this.deps.runner.query<{ id: string }>(`SELECT "id" FROM "GitLabGroupTarget" WHERE "connectionId" = $1::uuid ORDER BY "fullPathKey"`, [connectionId]);
+    const reports: TargetDriftReport[] = [];
+    for (const { id } of rows) {
+      const planned = await planTargetFull(this.deps.runner, this.gitlab, id, settings, this.deps.now());
+      if (!planned || planned.plan.kind !== "memberships") continue;
+      const { drift, unmanaged } = planned.plan;
+      reports.push({
+        targetId: id,
+        fullPath: planned.subject.fullPath,
+        missing: drift.filter((d) => d.kind === "missing").length,
+        levelDrift: drift.filter((d) => d.kind === "level").length,
+        unmanaged: unmanaged?.length ?? 0,
+        plan: describeMembershipPlan(planned.plan),
+      });
+    }
+    await this.record([]); // the listing calls' events
+    return reports;
   }
 
   private async loadConnections(): Promise<SweptConnection[]> {

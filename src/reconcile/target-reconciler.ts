@@ -16,6 +16,7 @@
  * Dry run: the plan is made offline (no look-ups, no calls), recorded as "gitlab.plan", and the item is
  * held until dry run ends, as for users.
  */
+import type { SqlRunner } from "../db/sql-runner";
 import { readSettings, massChangeThreshold, type ConnectionSettings } from "../connections/settings";
 import { SqlParams } from "../db/sql-params";
 import type { GitLabClient } from "../gitlab/client";
@@ -67,6 +68,19 @@ export async function reconcileTarget(deps: UserReconcilerDeps, claim: Claim, si
 /** The plan of a target as `plan` and dry run show it: offline, from desired and applied state only. */
 export function planTargetOffline(subject: TargetSubject, settings: ConnectionSettings, now: Date, full = false): MembershipPlan {
   return planMemberships(targetState(subject, settings, now, full), undefined, { offline: true });
+}
+
+/**
+ * What a full pass of the target would do, read from GitLab but changing nothing (`reconcile --full
+ * --dry-run`): every direct member listed and planned against desired and applied state. Null when the
+ * target has no resolved GitLab group yet (its first pass resolves it).
+ */
+export async function planTargetFull(runner: SqlRunner, gitlab: GitLabClient, targetId: string, settings: ConnectionSettings, now: Date): Promise<{ subject: TargetSubject; plan: MembershipPlan } | null> {
+  const subject = await findTargetSubject(runner, targetId);
+  if (!subject || subject.gitlabGroupId === null) return null;
+  const members = await listMembers(gitlab, subject.gitlabGroupId);
+  const plan = planMemberships(targetState(subject, settings, now, true), { complete: true, members: new Map(members.map((m) => [m.id, observedOf(m)])) });
+  return { subject, plan };
 }
 
 function targetState(subject: TargetSubject, settings: ConnectionSettings, now: Date, full: boolean): TargetState {

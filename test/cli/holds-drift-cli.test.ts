@@ -215,6 +215,21 @@ describe("reconcile --full", () => {
     expect(table.stdout).toContain("the linked GitLab account no longer exists\n");
   });
 
+  test("issue 11 item 6: --dry-run plans each resolved GitLab group's full pass from its listed members (GETs only): unmanaged members reported", async () => {
+    const { targetId } = await driftedConnection("dryrun-groups");
+    const create = await fetch(`${emulator.url}/api/v4/groups`, { method: "POST", headers: { "private-token": emulator.adminToken, "content-type": "application/json" }, body: JSON.stringify({ name: "Dry run groups", path: "dryrun-groups" }) });
+    const group = (await create.json()) as { id: number };
+    await db.prisma.gitLabGroupTarget.update({ where: { id: targetId }, data: { gitlabGroupId: group.id } });
+    const since = emulator.requests.list().at(-1)?.seq ?? 0;
+    const report = parseJson<DriftSweepReport>(await runCli(["reconcile", "--full", "--dry-run", "--connection", "dryrun-groups", "--json"], env));
+    expect(emulator.requests.list({ since }).filter((r) => r.method !== "GET")).toEqual([]);
+    // Groups::CreateService made the token's user (root) an Owner: a member the bridge does not manage.
+    expect(report.connections[0].targets).toEqual([{ targetId, fullPath: "acme/dryrun-groups", missing: 0, levelDrift: 0, unmanaged: 1, plan: [expect.stringMatching(/^1 members the bridge does not manage: #\d+$/)] }]);
+    expect(await queue.findItem(db.direct, { subjectType: "gitlab_group", subjectId: targetId })).toBeNull();
+    const table = await runCli(["reconcile", "--full", "--dry-run", "--connection", "dryrun-groups"], env);
+    expect(table.stdout).toContain("  GitLab group acme/dryrun-groups: 0 managed member(s) missing, 0 at another level, 1 unmanaged; a full pass would:\n    - 1 members the bridge does not manage: #");
+  });
+
   test("issue 11 item 6: reconcile --full marks the drifted user and the connection's GitLab groups full, audited with the sweep's id, and wakes the workers", async () => {
     const { userId, targetId } = await driftedConnection("swept");
     const wakesBefore = wakes;

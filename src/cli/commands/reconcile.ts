@@ -60,5 +60,9 @@ function describe(c: ConnectionSweepReport, dryRun: boolean): string {
     const what = d.kind === "leaver_active" ? "a leaver whose GitLab account is active again" : "the linked GitLab account no longer exists";
     text += `  - ${who}: ${what}${dryRun ? "" : "; its next pass repairs it"}\n`;
   }
+  for (const t of c.targets ?? []) {
+    text += `  GitLab group ${t.fullPath}: ${t.missing} managed member(s) missing, ${t.levelDrift} at another level, ${t.unmanaged} unmanaged; a full pass would:\n`;
+    text += t.plan.map((line) => `    - ${line}\n`).join("");
+  }
   return text;
 }
