@@ -66,6 +66,7 @@ class HeldStop extends Error {}
 
 /** What each deprovisioning call sets. */
 const DEPROVISIONED = { block: "blocked", deactivate: "deactivated", ban: "banned" } as const;
+const SET_CALL = { blocked: "block", deactivated: "deactivate", banned: "ban" } as const;
 
 export async function reconcileUser(deps: UserReconcilerDeps, claim: Claim, signal?: AbortSignal): Promise<PassOutcome> {
   const calls: GitLabCallDetails[] = [];
@@ -297,9 +298,13 @@ class UserPass {
       Object.assign(extra, { fallbackFrom: "deactivate", reason: "GitLab refuses to deactivate a user active in the past 90 days" });
     }
     const details = { gitlabUserId: id, result, ...extra };
+    // The `null` of a call with an earlier attempt that may have been carried out (its answer lost; the
+    // client tried again) is the bridge's own too.
+    const path = `/api/v4/users/${id}/${SET_CALL[state]}`;
+    const repeated = this.calls.filter((c) => c.path === path).length > 1;
     if (result === "ldap_blocked") {
       this.applied({ stateByBridge: null }, { action: "gitlab.user.ldap_blocked", details: { ...details, note: "the user is ldap_blocked in GitLab: left as it is" } });
-    } else if (result === "changed" || loaded === state) {
+    } else if (result === "changed" || loaded === state || repeated) {
       // Changed now, or by this pass's intent's earlier call (a crash, or a lost answer, before its record).
       this.applied({}, { action: `gitlab.user.${state}`, details: result === "changed" ? details : { ...details, note: "already so by the bridge's earlier call" } });
     } else {
@@ -309,17 +314,20 @@ class UserPass {
   }
 
   /**
-   * Issue 11 item 7: the connection's deprovisionings by the bridge in the last hour (since the latest
-   * approved offboardings hold), with this one, over massChangeThreshold → the item waits on a hold.
+   * Issue 11 item 7: the connection's linked users marked to leave in the last hour (since the latest
+   * approved offboardings hold), this one included, over massChangeThreshold → the item waits on a
+   * hold for an admin (sql/recent-offboardings.ts says what is counted and why).
    */
   private async guardOffboarding(op: Extract<UserOp, { op: "block" | "deactivate" | "ban" }>, settings: ConnectionSettings): Promise<void> {
     const now = this.deps.now();
-    const recent = await countRecentOffboardings(this.deps.runner, this.claim.connectionId, now);
-    const count = recent.offboardings + 1;
+    const recent = await countRecentOffboardings(this.deps.runner, this.claim.connectionId, now, settings.massChangeMinimum);
+    // Drift repair and a repeated intent are counted too: the item was marked by the SCIM change that made the user leave.
+    const count = Math.max(recent.offboardings, 1);
+    if (recent.linkedUsers === null) return; // within the minimum: the threshold cannot be reached
     const threshold = massChangeThreshold(settings, recent.linkedUsers);
     if (count <= threshold) return;
     const name = this.subject?.desired.userName ?? this.claim.subjectId;
-    const summary = `would ${op.op} ${name}: ${count} deprovisionings by the bridge in the last hour (threshold ${threshold} of ${recent.linkedUsers} linked users)`;
+    const summary = `would ${op.op} ${name}: ${count} linked users of the connection marked to leave in the last hour (threshold ${threshold} of ${recent.linkedUsers} linked users)`;
     const verdict = await guardMassChange(this.deps.runner, this.claim, { kind: "offboardings", count, threshold, summary, counts: { linkedUsers: recent.linkedUsers } }, now);
     if (verdict.verdict === "proceed") return;
     if (verdict.item) await this.write({ applied: { syncState: "held", lastError: `held by the mass-change guard: ${summary}` } }, undefined);
