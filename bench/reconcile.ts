@@ -8,7 +8,10 @@
  *       - GitLab calls per user against the minimum (1 POST /users per new user), target ≤ 1.2×;
  *       - users per second against the pace the emulator allows at that latency and GITLAB_CONCURRENCY:
  *         measured in this run by GITLAB_CONCURRENCY loops of POST /users sent straight to a second
- *         emulator with the same latency (in theory concurrency / latency), target ≥ 0.8×.
+ *         emulator with the same latency (in theory concurrency / latency), target ≥ 0.8×;
+ *       - the syncing bridge's CPU time per user (Linux /proc), printed with the progress: the one
+ *         bridge process is what bounds the pace, and CPU time is what another load on a shared
+ *         machine distorts least, so it is the figure to compare between runs there.
  *   (a) offboarding latency: from the SCIM PATCH active:false answer to GitLab answering the block (the
  *       emulator's answer hook, in this process, on the same clock as the SCIM answer), p50 and p99 over
  *       BENCH_OFFBOARD_USERS (200) users offboarded one after the other, target p99 < 200 ms; then again
@@ -253,10 +256,16 @@ async function initialSync(emulator: GitLabEmulator, watch: AnswerWatch, dataDir
   const bridge = await startBridgeProcess({ ...env, PGLITE_DURABILITY: "fsync" });
   const listeningAt = performance.now();
   console.log(`  syncing bridge started in ${fmt((listeningAt - startedAt) / 1000, 1)} s`);
+  const cpuBefore = processCpuMs(bridge.pid);
   try {
     await waitUntil(`GitLab creating ${SYNC_USERS} users`, () => creates >= SYNC_USERS, () => `GitLab has created ${fmt(creates)} / ${fmt(SYNC_USERS)} users`);
   } finally {
     watch.listeners.delete(listener);
+  }
+  const cpuAfter = processCpuMs(bridge.pid);
+  if (cpuBefore !== null && cpuAfter !== null) {
+    // CPU time is what a busy machine distorts least: the figure to compare between runs on a shared machine.
+    console.log(`  syncing bridge CPU: ${fmt((cpuAfter - cpuBefore) / SYNC_USERS, 2)} ms per user (${fmt((cpuAfter - cpuBefore) / 1000, 1)} s for ${fmt(SYNC_USERS)} users)`);
   }
   const seconds = (lastCreateAt - Math.min(listeningAt, firstCallAt)) / 1000;
   const calls = emulator.requests.list({ since: seqBefore }).filter((r) => r.route !== null && !INSTANCE_ROUTES.has(r.route));
@@ -292,6 +301,16 @@ async function offboard(emulator: GitLabEmulator, watch: AnswerWatch, scim: Scim
   }
   latencies.sort((a, b) => a - b);
   return { latencies, beforeAnswer, duringLoad };
+}
+
+/** A process's CPU time (user + system) in ms, from /proc (Linux); null elsewhere. */
+function processCpuMs(pid: number): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
 }
 
 export function verdict(pass: boolean): string {

@@ -23,6 +23,14 @@
  * Deprovisioning (active false, or deleted) follows the policy (block, deactivate, ban, none), plus
  * revoke_tokens and, on deletion, delete_gitlab_users. Reactivation undoes only what the bridge itself
  * set (stateByBridge); an account blocked by someone else, or ldap_blocked, is left as it is and noted.
+ * The executor records stateByBridge as an intent before its block call (syncState pending until the
+ * pass settles synced), so a stateByBridge on a link that is not synced may not have reached GitLab:
+ * the call is made again (idempotent; its `null` answer then counts as the bridge's own block).
+ *
+ * A full pass (drift repair) observes the linked account first (`observed.linked`): a leaver the
+ * bridge deprovisioned found active again (someone unblocked it) is deprovisioned again, marked as
+ * drift; an account GitLab no longer has is recorded as gone ("forget"), and a live, active SCIM user
+ * whose account is gone is a conflict for a person (the bridge does not silently make a second one).
  */
 import type { ConnectionSettings } from "../connections/settings";
 import { baseUsername, usernameCandidate } from "./gitlab-username";
@@ -55,6 +63,8 @@ export interface Observed {
   byUsername?: Record<string, ObservedAccount | null>;
   /** Creates GitLab refused in this pass. */
   refusals?: { username: string; reason: RefusalReason }[];
+  /** A full pass: the linked account's state in GitLab, or null when GitLab no longer has it; undefined: not looked at. */
+  linked?: { state: string } | null;
 }
 
 export interface Identity {
@@ -66,7 +76,9 @@ export type UserOp =
   | { op: "create"; username: string; name: string; email: string; identity: Identity }
   | { op: "link"; method: LinkMethod; account: GitLabAccount; identity: Identity | null; takeoverFrom: string | null; stateByBridge: BridgeUserState | null }
   | { op: "update"; gitlabUserId: number; name?: string; email?: string; identity?: Identity }
-  | { op: "block" | "deactivate" | "ban" | "unblock" | "activate" | "unban"; gitlabUserId: number }
+  | { op: "block" | "deactivate" | "ban"; gitlabUserId: number; /** A full pass found the account in this GitLab state, not the one the bridge set. */ drift?: string }
+  | { op: "unblock" | "activate" | "unban"; gitlabUserId: number }
+  | { op: "forget"; gitlabUserId: number }
   | { op: "revoke_tokens"; gitlabUserId: number }
   | { op: "delete"; gitlabUserId: number; hard: boolean };
 
@@ -83,6 +95,8 @@ export type PlanSettings = Pick<ConnectionSettings, "deprovision" | "revokeToken
 
 const DEPROVISION_STATE: Record<"block" | "deactivate" | "ban", BridgeUserState> = { block: "blocked", deactivate: "deactivated", ban: "banned" };
 const UNDO: Record<BridgeUserState, "unblock" | "activate" | "unban"> = { blocked: "unblock", deactivated: "activate", banned: "unban" };
+/** The call that sets a state the bridge recorded (again: an intent not yet confirmed, or drift). */
+const SET: Record<BridgeUserState, "block" | "deactivate" | "ban"> = { blocked: "block", deactivated: "deactivate", banned: "ban" };
 /** GitLab states in which a user cannot sign in. */
 const NOT_ACTIVE = new Set(["blocked", "deactivated", "banned", "ldap_blocked", "blocked_pending_approval"]);
 /** How many suffixed usernames a pass tries before it gives up. */
@@ -101,7 +115,7 @@ export function identityOf(desired: DesiredUser, settings: PlanSettings): Identi
 }
 
 export function planUser(desired: DesiredUser, applied: AppliedUser | null, settings: PlanSettings, observed: Observed = {}): Plan {
-  if (applied?.gitlabUserId != null) return planLinked(desired, applied, applied.gitlabUserId, settings);
+  if (applied?.gitlabUserId != null) return planLinked(desired, applied, applied.gitlabUserId, settings, observed);
   if (desired.deletedAt) return nothing("the SCIM user is deleted and was never linked to a GitLab user");
   if (!desired.active) return nothing("the SCIM user is inactive and not linked to a GitLab user: nothing to create");
   return planUnlinked(desired, settings, observed);
@@ -111,8 +125,15 @@ function nothing(note?: string): Plan {
   return { kind: "apply", ops: [], notes: note ? [note] : [] };
 }
 
-function planLinked(desired: DesiredUser, applied: AppliedUser, id: number, settings: PlanSettings): Plan {
-  if (applied.gitlabDeletedAt) return nothing(`GitLab user ${id} was deleted by the bridge`);
+function planLinked(desired: DesiredUser, applied: AppliedUser, id: number, settings: PlanSettings, observed: Observed): Plan {
+  const live = !desired.deletedAt && desired.active;
+  if (observed.linked === null && !applied.gitlabDeletedAt) {
+    return { kind: "apply", ops: [{ op: "forget", gitlabUserId: id }], notes: [`GitLab user ${id} no longer exists`] };
+  }
+  if (applied.gitlabDeletedAt) {
+    if (live) return { kind: "conflict", reason: `GitLab user @${applied.gitlabUsername ?? id} (${id}) no longer exists: it was deleted outside the bridge` };
+    return nothing(`GitLab user ${id} no longer exists`);
+  }
   const ops: UserOp[] = [];
   const update = profileUpdate(desired, settings, id, {
     name: applied.appliedName,
@@ -120,7 +141,7 @@ function planLinked(desired: DesiredUser, applied: AppliedUser, id: number, sett
     identity: applied.appliedProvider && applied.appliedExternUid ? { provider: applied.appliedProvider, externUid: applied.appliedExternUid } : null,
   });
   if (desired.deletedAt || !desired.active) {
-    ops.push(...deprovision(applied, id, settings, !!desired.deletedAt));
+    ops.push(...deprovision(applied, id, settings, !!desired.deletedAt, observed.linked?.state));
     if (update && !desired.deletedAt) ops.push(update);
   } else {
     if (applied.stateByBridge) ops.push({ op: UNDO[applied.stateByBridge], gitlabUserId: id });
@@ -129,10 +150,12 @@ function planLinked(desired: DesiredUser, applied: AppliedUser, id: number, sett
   return { kind: "apply", ops, notes: [] };
 }
 
-function deprovision(applied: Pick<AppliedUser, "stateByBridge" | "tokensRevokedAt">, id: number, settings: PlanSettings, deleted: boolean): UserOp[] {
+function deprovision(applied: Pick<AppliedUser, "stateByBridge" | "tokensRevokedAt" | "syncState">, id: number, settings: PlanSettings, deleted: boolean, observedState: string | undefined): UserOp[] {
   const ops: UserOp[] = [];
   if (settings.deprovision !== "none") {
     if (!applied.stateByBridge) ops.push({ op: settings.deprovision, gitlabUserId: id });
+    else if (observedState === "active") ops.push({ op: SET[applied.stateByBridge], gitlabUserId: id, drift: observedState });
+    else if (applied.syncState !== "synced" && observedState === undefined) ops.push({ op: SET[applied.stateByBridge], gitlabUserId: id });
     if (settings.revokeTokens && !applied.tokensRevokedAt) ops.push({ op: "revoke_tokens", gitlabUserId: id });
   }
   if (deleted && settings.deleteGitLabUsers !== "never") ops.push({ op: "delete", gitlabUserId: id, hard: settings.deleteGitLabUsers === "hard" });

@@ -38,6 +38,11 @@ export interface AppliedUser {
   stateByBridge: BridgeUserState | null;
   tokensRevokedAt: Date | null;
   gitlabDeletedAt: Date | null;
+  /**
+   * The active-ness (active and not deleted) the user's GitLab group memberships were last marked for:
+   * a settle whose desired active-ness differs marks the user's GitLab groups (settle-user.ts).
+   */
+  appliedActive: boolean | null;
 }
 
 /**

@@ -98,6 +98,8 @@ export function describePlan(plan: DirtySubjectPlan["plan"]): string[] {
           return `revoke the personal access tokens and delete the SSH keys of GitLab user #${op.gitlabUserId}`;
         case "delete":
           return `delete GitLab user #${op.gitlabUserId}${op.hard ? " (hard delete: contributions too)" : ""}`;
+        case "forget":
+          return `record GitLab user #${op.gitlabUserId} as gone (GitLab no longer has it)`;
         default:
           return `${op.op} GitLab user #${op.gitlabUserId}`;
       }

@@ -26,6 +26,7 @@
  */
 import { SqlParams } from "../db/sql-params";
 import type { SqlRunner } from "../db/sql-runner";
+import { toUserSubject, type UserSubject, type UserSubjectRow } from "../provisioning/sql/find-user-subject";
 import type { SubjectType } from "../provisioning/sql/mark-subjects";
 import type { RetryBudget } from "./sql/budget";
 import { claimSql, type ClaimRequest } from "./sql/claim";
@@ -87,6 +88,11 @@ export interface Claim extends ClaimHandle {
   full: boolean;
   /** Set when the item was held by the mass-change guard: the hold it waits on or, approved, was let through by. */
   holdId: string | null;
+  /**
+   * A user's item: the user's state as the claim read it (find-user-subject.ts), null when the user row
+   * is gone altogether. Undefined for other subjects, and on a renewed claim (the pass keeps the first).
+   */
+  user?: UserSubject | null;
 }
 
 export type RetryPolicy = Backoff & RetryBudget;
@@ -113,8 +119,9 @@ async function runOne(runner: SqlRunner, build: (p: SqlParams) => string): Promi
   return item ?? null;
 }
 
-function claimOf(item: QueueItem): Claim {
+function claimOf(item: QueueItem & { user?: UserSubjectRow | null }): Claim {
   return {
+    ...(item.subjectType === "user" && item.user !== undefined ? { user: item.user && toUserSubject(item.user) } : {}),
     itemId: item.id,
     claimedBy: item.claimedBy!,
     generation: item.claimedGeneration!,
@@ -132,7 +139,9 @@ function claimOf(item: QueueItem): Claim {
 }
 
 export async function claim(runner: SqlRunner, request: ClaimRequest, policy: RetryBudget, now: Date): Promise<Claim[]> {
-  return (await run(runner, (p) => claimSql(p, request, policy, now))).map(claimOf);
+  const p = new SqlParams();
+  const statement = claimSql(p, request, policy, now);
+  return (await runner.query<QueueItem & { user: UserSubjectRow | null }>(statement, p.values)).map(claimOf);
 }
 
 /** Null when the claim is no longer this worker's: stop working on the subject. */

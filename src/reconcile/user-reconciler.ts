@@ -15,28 +15,30 @@
  */
 import type { SqlRunner } from "../db/sql-runner";
 import { SqlParams } from "../db/sql-params";
-import { readSettings, type ConnectionSettings } from "../connections/settings";
+import { massChangeThreshold, readSettings, type ConnectionSettings } from "../connections/settings";
 import type { GitLabClient } from "../gitlab/client";
 import { GitLabError } from "../gitlab/errors";
 import { listActiveTokens, listSshKeys, revokeToken, deleteSshKey } from "../gitlab/credentials";
 import { banUser, blockUser, deactivateUser, unbanUser, unblockUser, activateUser } from "../gitlab/user-state";
-import { createUser, deleteUser, findUserByIdentity, findUserByUsername, findUsersByEmail, updateUser } from "../gitlab/users";
+import { createUser, deleteUser, findUser, findUserByIdentity, findUserByUsername, findUsersByEmail, updateUser } from "../gitlab/users";
 import type { GitLabUser } from "../gitlab/types";
 import { identityOf, planUser, type Lookups, type Observed, type ObservedAccount, type Plan, type RefusalReason, type UserOp } from "../provisioning/gitlab-user-plan";
-import type { AppliedUser, DesiredUser } from "../provisioning/gitlab-user-state";
+import type { AppliedUser, BridgeUserState, DesiredUser } from "../provisioning/gitlab-user-state";
 import { findLinksOfGitLabUsers } from "../provisioning/sql/find-links-of-gitlab-users";
-import { findUserSubject } from "../provisioning/sql/find-user-subject";
-import { recordUserApplied } from "../provisioning/sql/user-link-applied";
-import { recordUserLinked } from "../provisioning/sql/user-link-linked";
+import { findUserSubject, type UserSubject } from "../provisioning/sql/find-user-subject";
 import type { LinkWriteContext, OutcomeEvent } from "../provisioning/sql/user-link-pieces";
+import { recordUserLink } from "../provisioning/sql/user-link-record";
 import { releaseUserLink } from "../provisioning/sql/user-link-released";
+import type { AppliedChange, LinkRecord, NewLink } from "../provisioning/sql/user-link-write";
 import { isUniqueViolation } from "../provisioning/unique-violation";
 import type { GitLabCallDetails, GitLabCallLog } from "./gitlab-call-log";
+import { guardMassChange } from "./mass-change-guard";
 import type { Claim, QueueItem, RetryPolicy } from "./queue";
 import { completeSql } from "./sql/complete";
 import { failSql } from "./sql/fail";
 import { holdSql } from "./sql/hold";
 import { parkSql } from "./sql/park";
+import { countRecentOffboardings } from "./sql/recent-offboardings";
 import { settleUserSql, type UserSettlement } from "./sql/settle-user";
 
 export interface UserReconcilerDeps {
@@ -59,6 +61,13 @@ const MAX_ERROR_LENGTH = 2_000;
 /** Thrown by an operation whose failure is a conflict for a person to resolve (e.g. 409 email taken). */
 class ConflictStop extends Error {}
 
+/** Thrown when the mass-change guard held the item: its claim has ended, there is nothing to settle. */
+class HeldStop extends Error {}
+
+/** What each deprovisioning call sets. */
+const DEPROVISIONED = { block: "blocked", deactivate: "deactivated", ban: "banned" } as const;
+const SET_CALL = { blocked: "block", deactivated: "deactivate", banned: "ban" } as const;
+
 export async function reconcileUser(deps: UserReconcilerDeps, claim: Claim, signal?: AbortSignal): Promise<PassOutcome> {
   const calls: GitLabCallDetails[] = [];
   return deps.callLog.collect(calls, () => new UserPass(deps, claim, calls, signal).run());
@@ -66,6 +75,15 @@ export async function reconcileUser(deps: UserReconcilerDeps, claim: Claim, sign
 
 class UserPass {
   private readonly gitlab: GitLabClient;
+  /** Set once loaded (the claim's, or read here). */
+  private subject: UserSubject | null = null;
+  /**
+   * What GitLab last confirmed, not written yet: written before the pass's next GitLab call (flush),
+   * or by the settle in the same statement as the end of the pass (one round trip fewer per pass).
+   */
+  private unwritten: { record: LinkRecord; event?: OutcomeEvent; calls: GitLabCallDetails[] } | null = null;
+  /** This pass linked the user to a GitLab user (its GitLab groups are marked at the settle). */
+  private linkedNow = false;
 
   constructor(
     private readonly deps: UserReconcilerDeps,
@@ -76,13 +94,15 @@ class UserPass {
     this.gitlab = signal ? deps.gitlab.with({ signal }) : deps.gitlab;
   }
 
-  /** The context of the next write: it takes the calls made since the last one. */
-  private ctx(): LinkWriteContext {
-    return { connectionId: this.claim.connectionId, scimUserId: this.claim.subjectId, requestId: this.claim.requestId, now: this.deps.now(), calls: this.calls.splice(0) };
+  /** The context of the next write: it takes the calls made since the last one (or these). */
+  private ctx(calls: GitLabCallDetails[] = this.calls.splice(0)): LinkWriteContext {
+    return { connectionId: this.claim.connectionId, scimUserId: this.claim.subjectId, requestId: this.claim.requestId, now: this.deps.now(), calls };
   }
 
   async run(): Promise<PassOutcome> {
-    const subject = await findUserSubject(this.deps.runner, this.claim.subjectId);
+    // The worker's claim read the subject in the claiming statement; a claim made otherwise did not.
+    const subject = this.claim.user !== undefined ? this.claim.user : await findUserSubject(this.deps.runner, this.claim.subjectId);
+    this.subject = subject;
     if (!subject) {
       // The SCIM user row is gone altogether (its connection was deleted): nothing left to reconcile.
       await this.settle({ parkedAs: "failed", lastError: null }, "complete");
@@ -110,13 +130,26 @@ class UserPass {
   }
 
   /** Plans, observes as asked, and executes; returns the plan's notes. Throws what ends the pass otherwise. */
-  private async apply(desired: DesiredUser, applied: AppliedUser | null, settings: ConnectionSettings): Promise<string[]> {
+  private async apply(desired: DesiredUser, loaded: AppliedUser | null, settings: ConnectionSettings): Promise<string[]> {
     const observed: Observed = {};
+    let applied = loaded;
+    if (this.claim.full && applied?.gitlabUserId != null && !applied.gitlabDeletedAt) {
+      // Drift repair (a full pass): plan with the account as GitLab has it now.
+      const account = await findUser(this.gitlab, applied.gitlabUserId);
+      observed.linked = account ? { state: account.state } : null;
+    }
     for (let round = 0; round < MAX_PLAN_ROUNDS; round++) {
       const plan = planUser(desired, applied, settings, observed);
       if (plan.kind === "conflict") throw new ConflictStop(plan.reason);
       if (plan.kind === "observe") {
         await this.observe(plan.lookups, observed, desired, settings);
+        continue;
+      }
+      if (plan.ops.length === 1 && plan.ops[0].op === "forget") {
+        // The account is gone: recorded, then planned again without it (a live user's is a conflict).
+        await this.execute(plan.ops[0], settings);
+        applied = applied && { ...applied, gitlabDeletedAt: this.deps.now() };
+        delete observed.linked;
         continue;
       }
       let refused = false;
@@ -158,7 +191,8 @@ class UserPass {
 
   /** Runs one operation and records its outcome; answers a create's refusal instead of throwing it. */
   private async execute(op: UserOp, settings: ConnectionSettings): Promise<{ username: string; reason: RefusalReason } | null> {
-    const runner = this.deps.runner;
+    // What the previous operation's answer confirmed is written before this one calls GitLab.
+    await this.flush();
     switch (op.op) {
       case "create": {
         let result: { user: GitLabUser; created: boolean };
@@ -170,7 +204,7 @@ class UserPass {
           throw error;
         }
         const u = result.user;
-        await this.linked(
+        this.linked(
           { gitlabUserId: u.id, gitlabUsername: u.username, linkedBy: "created", appliedName: u.name, appliedEmail: u.email ?? op.email, appliedProvider: op.identity.provider, appliedExternUid: op.identity.externUid, stateByBridge: null },
           { action: result.created ? "gitlab.user.created" : "gitlab.user.linked", details: { gitlabUserId: u.id, username: u.username, ...(result.created ? {} : { method: "identity", note: "the create had already been carried out" }) } },
         );
@@ -178,9 +212,9 @@ class UserPass {
       }
       case "link": {
         if (op.takeoverFrom) {
-          await releaseUserLink(runner, { connectionId: this.claim.connectionId, tombstoneScimUserId: op.takeoverFrom, gitlabUserId: op.account.id, takenOverBy: this.claim.subjectId, requestId: this.claim.requestId, now: this.deps.now() });
+          await releaseUserLink(this.deps.runner, { connectionId: this.claim.connectionId, tombstoneScimUserId: op.takeoverFrom, gitlabUserId: op.account.id, takenOverBy: this.claim.subjectId, requestId: this.claim.requestId, now: this.deps.now() });
         }
-        await this.linked(
+        this.linked(
           { gitlabUserId: op.account.id, gitlabUsername: op.account.username, linkedBy: op.method, appliedName: op.account.name, appliedEmail: op.account.email ?? null, appliedProvider: op.identity?.provider ?? null, appliedExternUid: op.identity?.externUid ?? null, stateByBridge: op.stateByBridge },
           { action: "gitlab.user.linked", details: { gitlabUserId: op.account.id, username: op.account.username, method: op.method, state: op.account.state, ...(op.takeoverFrom ? { takenOverFrom: op.takeoverFrom } : {}) } },
         );
@@ -195,30 +229,14 @@ class UserPass {
           throw error;
         }
         const change = { ...(op.name !== undefined ? { appliedName: op.name } : {}), ...(op.email !== undefined ? { appliedEmail: op.email } : {}), ...(op.identity ? { appliedProvider: op.identity.provider, appliedExternUid: op.identity.externUid } : {}) };
-        await recordUserApplied(runner, this.ctx(), change, { action: "gitlab.user.updated", details: { gitlabUserId: op.gitlabUserId, changed: Object.keys(change) } });
+        this.applied(change, { action: "gitlab.user.updated", details: { gitlabUserId: op.gitlabUserId, changed: Object.keys(change) } });
         return null;
       }
-      case "block": {
-        const result = await this.stateAction(op.gitlabUserId, () => blockUser(this.gitlab, op.gitlabUserId));
-        await this.stateRecorded(op.gitlabUserId, "blocked", result, {});
+      case "block":
+      case "deactivate":
+      case "ban":
+        await this.deprovision(op, settings);
         return null;
-      }
-      case "deactivate": {
-        const result = await this.stateAction(op.gitlabUserId, () => deactivateUser(this.gitlab, op.gitlabUserId));
-        if (result === "recently_active") {
-          // contract §1.4: GitLab refuses to deactivate a user active in the last 90 days: block instead, and say so.
-          const blocked = await this.stateAction(op.gitlabUserId, () => blockUser(this.gitlab, op.gitlabUserId));
-          await this.stateRecorded(op.gitlabUserId, "blocked", blocked, { fallbackFrom: "deactivate", reason: "GitLab refuses to deactivate a user active in the past 90 days" });
-        } else {
-          await this.stateRecorded(op.gitlabUserId, "deactivated", result, {});
-        }
-        return null;
-      }
-      case "ban": {
-        const result = await this.stateAction(op.gitlabUserId, () => banUser(this.gitlab, op.gitlabUserId));
-        await this.stateRecorded(op.gitlabUserId, "banned", result, {});
-        return null;
-      }
       case "unblock":
       case "activate":
       case "unban": {
@@ -226,7 +244,7 @@ class UserPass {
         await action(this.gitlab, op.gitlabUserId);
         const verb = op.op === "unblock" ? "unblocked" : op.op === "unban" ? "unbanned" : "activated";
         // The bridge's own state is undone; tokens revoked before stay revoked, but a later offboarding revokes again.
-        await recordUserApplied(runner, this.ctx(), { stateByBridge: null, tokensRevokedAt: null }, { action: `gitlab.user.${verb}`, details: { gitlabUserId: op.gitlabUserId } });
+        this.applied({ stateByBridge: null, tokensRevokedAt: null }, { action: `gitlab.user.${verb}`, details: { gitlabUserId: op.gitlabUserId } });
         return null;
       }
       case "revoke_tokens": {
@@ -234,29 +252,127 @@ class UserPass {
         for (const token of tokens) await revokeToken(this.gitlab, token.id);
         const keys = await listSshKeys(this.gitlab, op.gitlabUserId);
         for (const key of keys) await deleteSshKey(this.gitlab, op.gitlabUserId, key.id);
-        await recordUserApplied(runner, this.ctx(), { tokensRevokedAt: this.deps.now() }, { action: "gitlab.user.tokens_revoked", details: { gitlabUserId: op.gitlabUserId, personalAccessTokens: tokens.length, sshKeys: keys.length } });
+        this.applied({ tokensRevokedAt: this.deps.now() }, { action: "gitlab.user.tokens_revoked", details: { gitlabUserId: op.gitlabUserId, personalAccessTokens: tokens.length, sshKeys: keys.length } });
         return null;
       }
       case "delete": {
         await deleteUser(this.gitlab, op.gitlabUserId, { hard: op.hard });
-        await recordUserApplied(runner, this.ctx(), { gitlabDeletedAt: this.deps.now() }, { action: "gitlab.user.deleted", details: { gitlabUserId: op.gitlabUserId, hard: op.hard, policy: settings.deleteGitLabUsers } });
+        this.applied({ gitlabDeletedAt: this.deps.now() }, { action: "gitlab.user.deleted", details: { gitlabUserId: op.gitlabUserId, hard: op.hard, policy: settings.deleteGitLabUsers } });
+        return null;
+      }
+      case "forget": {
+        // A full pass found no such GitLab user: someone deleted it outside the bridge.
+        this.applied({ gitlabDeletedAt: this.deps.now() }, { action: "gitlab.drift.user", details: { gitlabUserId: op.gitlabUserId, found: "missing", note: "the linked GitLab user no longer exists" } });
         return null;
       }
     }
   }
 
-  private async linked(link: Parameters<typeof recordUserLinked>[2], event: OutcomeEvent): Promise<void> {
-    try {
-      await recordUserLinked(this.deps.runner, this.ctx(), link, event);
-    } catch (error) {
-      // Another SCIM user linked this GitLab user meanwhile (the unique index decided the race).
-      if (isUniqueViolation(error)) throw new ConflictStop(`GitLab user @${link.gitlabUsername} was linked to another SCIM user meanwhile`);
-      throw error;
+  /**
+   * block, deactivate or ban, in the order that survives a crash anywhere:
+   *   1. the offboarding guard (issue 11 item 7): too many deprovisionings by the bridge in the last
+   *      hour for the connection, and the item is held for an admin instead (HeldStop);
+   *   2. the intent, written before the call: stateByBridge with syncState pending. A crash after
+   *      GitLab carried the call out leaves it, so the next pass repeats the call and counts its
+   *      `null` (already blocked) as the bridge's own, and a reactivation undoes it;
+   *   3. the call; its answer confirms the intent, or gives the state back to whoever set it: an
+   *      account already blocked before the bridge's first call (someone else's block), or ldap_blocked.
+   */
+  private async deprovision(op: Extract<UserOp, { op: "block" | "deactivate" | "ban" }>, settings: ConnectionSettings): Promise<void> {
+    const id = op.gitlabUserId;
+    await this.guardOffboarding(op, settings);
+    const loaded = this.subject?.applied?.stateByBridge ?? null;
+    let state: BridgeUserState = DEPROVISIONED[op.op];
+    // A full pass's repeat after drift is written as an intent too, with the drift's audit event.
+    if (loaded !== state || op.drift) {
+      await this.write({ applied: { stateByBridge: state, syncState: "pending" } }, op.drift ? { action: "gitlab.drift.user", details: { gitlabUserId: id, expected: state, found: op.drift } } : undefined);
+    }
+    const call = op.op === "block" ? blockUser : op.op === "ban" ? banUser : deactivateUser;
+    let result = await this.stateAction(() => call(this.gitlab, id));
+    const extra: Record<string, unknown> = {};
+    if (result === "recently_active") {
+      // contract §1.4: GitLab refuses to deactivate a user active in the last 90 days: block instead, and say so.
+      state = "blocked";
+      await this.write({ applied: { stateByBridge: state, syncState: "pending" } }, undefined);
+      result = await this.stateAction(() => blockUser(this.gitlab, id));
+      Object.assign(extra, { fallbackFrom: "deactivate", reason: "GitLab refuses to deactivate a user active in the past 90 days" });
+    }
+    const details = { gitlabUserId: id, result, ...extra };
+    // The `null` of a call with an earlier attempt that may have been carried out (its answer lost; the
+    // client tried again) is the bridge's own too.
+    const path = `/api/v4/users/${id}/${SET_CALL[state]}`;
+    const repeated = this.calls.filter((c) => c.path === path).length > 1;
+    if (result === "ldap_blocked") {
+      this.applied({ stateByBridge: null }, { action: "gitlab.user.ldap_blocked", details: { ...details, note: "the user is ldap_blocked in GitLab: left as it is" } });
+    } else if (result === "changed" || loaded === state || repeated) {
+      // Changed now, or by this pass's intent's earlier call (a crash, or a lost answer, before its record).
+      this.applied({}, { action: `gitlab.user.${state}`, details: result === "changed" ? details : { ...details, note: "already so by the bridge's earlier call" } });
+    } else {
+      // Already so before the bridge's first call: someone else's, which reactivation must not undo.
+      this.applied({ stateByBridge: null }, { action: `gitlab.user.${state}`, details });
     }
   }
 
+  /**
+   * Issue 11 item 7: the connection's linked users marked to leave in the last hour (since the latest
+   * approved offboardings hold), this one included, over massChangeThreshold → the item waits on a
+   * hold for an admin (sql/recent-offboardings.ts says what is counted and why).
+   */
+  private async guardOffboarding(op: Extract<UserOp, { op: "block" | "deactivate" | "ban" }>, settings: ConnectionSettings): Promise<void> {
+    const now = this.deps.now();
+    const recent = await countRecentOffboardings(this.deps.runner, this.claim.connectionId, now, settings.massChangeMinimum);
+    // Drift repair and a repeated intent are counted too: the item was marked by the SCIM change that made the user leave.
+    const count = Math.max(recent.offboardings, 1);
+    if (recent.linkedUsers === null) return; // within the minimum: the threshold cannot be reached
+    const threshold = massChangeThreshold(settings, recent.linkedUsers);
+    if (count <= threshold) return;
+    const name = this.subject?.desired.userName ?? this.claim.subjectId;
+    const summary = `would ${op.op} ${name}: ${count} linked users of the connection marked to leave in the last hour (threshold ${threshold} of ${recent.linkedUsers} linked users)`;
+    const verdict = await guardMassChange(this.deps.runner, this.claim, { kind: "offboardings", count, threshold, summary, counts: { linkedUsers: recent.linkedUsers } }, now);
+    if (verdict.verdict === "proceed") return;
+    if (verdict.item) await this.write({ applied: { syncState: "held", lastError: `held by the mass-change guard: ${summary}` } }, undefined);
+    throw new HeldStop(summary);
+  }
+
+  /** A new link, written with the next write (its unique violation, a race lost, is a conflict: see flush). */
+  private linked(link: NewLink, event: OutcomeEvent): void {
+    this.linkedNow = true;
+    this.unwritten = { record: { linked: link }, event, calls: this.calls.splice(0) };
+  }
+
+  /** What GitLab confirmed of a linked user, written with the next write. */
+  private applied(change: AppliedChange, event: OutcomeEvent): void {
+    this.unwritten = { record: { applied: change }, event, calls: this.calls.splice(0) };
+  }
+
+  /** Writes what is unwritten, then this record, now (before a GitLab call that depends on it). */
+  private async write(record: LinkRecord, event: OutcomeEvent | undefined): Promise<void> {
+    await this.flush();
+    await recordUserLink(this.deps.runner, this.ctx(), record, event);
+  }
+
+  /** Writes the unwritten record, if any, on its own. */
+  private async flush(): Promise<void> {
+    const unwritten = this.unwritten;
+    if (!unwritten) return;
+    this.unwritten = null;
+    try {
+      await recordUserLink(this.deps.runner, this.ctx(unwritten.calls), unwritten.record, unwritten.event);
+    } catch (error) {
+      this.calls.unshift(...unwritten.calls); // the calls happened: the settle writes their events
+      throw this.linkRaceLost(unwritten.record, error) ?? error;
+    }
+  }
+
+  /** Another SCIM user linked this GitLab user meanwhile (the unique index decided the race): a conflict. */
+  private linkRaceLost(record: LinkRecord, error: unknown): ConflictStop | null {
+    if (!("linked" in record) || !isUniqueViolation(error)) return null;
+    this.linkedNow = false;
+    return new ConflictStop(`GitLab user @${record.linked.gitlabUsername} was linked to another SCIM user meanwhile`);
+  }
+
   /** A state action; an ldap_blocked user (403) is reported, not fought (contract §1.4). */
-  private async stateAction<T>(gitlabUserId: number, action: () => Promise<T>): Promise<T | "ldap_blocked"> {
+  private async stateAction<T>(action: () => Promise<T>): Promise<T | "ldap_blocked"> {
     try {
       return await action();
     } catch (error) {
@@ -265,26 +381,16 @@ class UserPass {
     }
   }
 
-  /**
-   * Records a deprovisioning state. The bridge claims the state (stateByBridge) only when GitLab says
-   * it changed something: a user already blocked by someone else stays theirs, and reactivation will
-   * not unblock it.
-   */
-  private async stateRecorded(gitlabUserId: number, state: "blocked" | "deactivated" | "banned", result: string, extra: Record<string, unknown>): Promise<void> {
-    const details = { gitlabUserId, result, ...extra };
-    if (result === "ldap_blocked") {
-      await recordUserApplied(this.deps.runner, this.ctx(), {}, { action: "gitlab.user.ldap_blocked", details: { ...details, note: "the user is ldap_blocked in GitLab: left as it is" } });
-      return;
-    }
-    await recordUserApplied(this.deps.runner, this.ctx(), result === "changed" ? { stateByBridge: state } : {}, { action: `gitlab.user.${state}`, details });
-  }
-
   private async settleError(error: unknown): Promise<PassOutcome> {
+    if (error instanceof HeldStop) return "held";
     if (error instanceof ConflictStop) {
       await this.settle({ parkedAs: "conflict", lastError: error.message, event: { action: "gitlab.user.conflict", details: { reason: error.message } } }, "park");
       return "conflict";
     }
-    if (this.signal?.aborted) return "released"; // the worker releases the claim
+    if (this.signal?.aborted) {
+      await this.flush(); // the worker releases the claim; what GitLab confirmed stays recorded
+      return "released";
+    }
     if (error instanceof GitLabError && error.kind === "permanent") {
       await this.settle({ parkedAs: "failed", lastError: error.message, event: { action: "gitlab.user.failed", details: { error: error.message, status: error.status } } }, "park");
       return "failed";
@@ -297,8 +403,16 @@ class UserPass {
     return item?.state === "parked" ? "failed" : "retry";
   }
 
-  private async settle(s: Omit<UserSettlement, "transitionSql">, transition: "complete" | "fail" | "park" | "hold", retryAfterMs: number | null = null): Promise<QueueItem | null> {
-    const ctx = this.ctx();
+  /**
+   * The settle statement (sql/settle-user.ts), with the unwritten record if any. A pass that ends the
+   * claim otherwise than in dry run marks the user's GitLab groups when its memberships must follow:
+   * linked in this pass, or its desired active-ness changed since they were last marked.
+   */
+  private async settle(s: Omit<UserSettlement, "transitionSql" | "record" | "marks">, transition: "complete" | "fail" | "park" | "hold", retryAfterMs: number | null = null): Promise<QueueItem | null> {
+    const unwritten = this.unwritten;
+    this.unwritten = null;
+    const calls = [...(unwritten?.calls ?? []), ...this.calls.splice(0)];
+    const ctx = this.ctx(calls);
     const p = new SqlParams();
     const error = (s.lastError ?? "").slice(0, MAX_ERROR_LENGTH);
     const transitionSql =
@@ -310,9 +424,33 @@ class UserPass {
             ? parkSql(p, this.claim, error, ctx.now)
             : // Retry-After counts from the moment the failure is recorded (lastErrorAt), not before it.
               failSql(p, this.claim, { error, notBefore: retryAfterMs === null ? null : new Date(ctx.now.getTime() + retryAfterMs) }, this.deps.policy, ctx.now);
-    const statement = settleUserSql(p, ctx, { ...s, transitionSql, lastError: s.lastError === null ? null : error });
-    const [item] = await this.deps.runner.query<QueueItem>(statement, p.values);
-    return item ?? null;
+    const statement = settleUserSql(p, ctx, {
+      ...s,
+      transitionSql,
+      lastError: s.lastError === null ? null : error,
+      record: unwritten ? { record: unwritten.record, event: unwritten.event } : undefined,
+      marks: transition === "hold" ? undefined : this.marks(),
+    });
+    try {
+      const [item] = await this.deps.runner.query<QueueItem>(statement, p.values);
+      return item ?? null;
+    } catch (e) {
+      const lost = unwritten && this.linkRaceLost(unwritten.record, e);
+      if (!lost) throw e;
+      this.calls.unshift(...calls);
+      await this.settle({ parkedAs: "conflict", lastError: lost.message, event: { action: "gitlab.user.conflict", details: { reason: lost.message } } }, "park");
+      return null;
+    }
+  }
+
+  /** The marks of the user's GitLab groups this settle makes, if any (see settle). */
+  private marks(): { active: boolean } | undefined {
+    const subject = this.subject;
+    if (!subject) return undefined;
+    const active = subject.desired.active && !subject.desired.deletedAt;
+    const linked = this.linkedNow || subject.applied?.gitlabUserId != null;
+    if (!linked) return undefined;
+    return this.linkedNow || subject.applied?.appliedActive !== active ? { active } : undefined;
   }
 }
 

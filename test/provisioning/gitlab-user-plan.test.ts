@@ -22,7 +22,7 @@ function linked(over: Partial<AppliedUser> = {}): AppliedUser {
   return {
     gitlabUserId: 42, gitlabUsername: "alice", linkedBy: "created", syncState: "synced", lastError: null, lastSyncedAt: null,
     appliedName: "Alice A", appliedEmail: "alice@example.com", appliedProvider: "saml", appliedExternUid: "ext-alice",
-    stateByBridge: null, tokensRevokedAt: null, gitlabDeletedAt: null, ...over,
+    stateByBridge: null, tokensRevokedAt: null, gitlabDeletedAt: null, appliedActive: true, ...over,
   };
 }
 
@@ -199,8 +199,12 @@ describe("linked user: updates", () => {
     expect(planUser(desired({ externalId: "ext-new" }), linked(), S)).toMatchObject({ ops: [{ op: "update", identity: { provider: "saml", externUid: "ext-new" } }] });
   });
 
-  test("a user GitLab deleted for the bridge: nothing more to do", () => {
-    expect(planUser(desired(), linked({ gitlabDeletedAt: new Date() }), S)).toMatchObject({ kind: "apply", ops: [] });
+  test("a deleted user whose GitLab user is gone (deleted by the bridge): nothing more to do", () => {
+    expect(planUser(desired({ deletedAt: new Date() }), linked({ gitlabDeletedAt: new Date() }), S)).toMatchObject({ kind: "apply", ops: [] });
+  });
+
+  test("issue 11 drift repair: a live, active user whose GitLab user was deleted outside the bridge is a conflict, not a second account", () => {
+    expect(planUser(desired(), linked({ gitlabDeletedAt: new Date() }), S)).toMatchObject({ kind: "conflict", reason: expect.stringContaining("deleted outside the bridge") });
   });
 });
 
@@ -238,6 +242,49 @@ describe("deprovisioning per policy", () => {
 
   test("a deleted user's profile is not pushed", () => {
     expect(opsOf(planUser(desired({ deletedAt: new Date(), displayName: "Gone" }), linked(), S))).toEqual(["block"]);
+  });
+});
+
+describe("block intent (recorded before the call: stateByBridge on a link not yet synced)", () => {
+  const off = desired({ active: false });
+  test.each([
+    ["blocked", "block"],
+    ["deactivated", "deactivate"],
+    ["banned", "ban"],
+  ] as const)("an unconfirmed %s intent (a crash or a lost answer after it) → the call again: %s", (stateByBridge, op) => {
+    expect(opsOf(planUser(off, linked({ stateByBridge, syncState: "pending" }), S))).toEqual([op]);
+    expect(opsOf(planUser(off, linked({ stateByBridge, syncState: "failed" }), S))).toEqual([op]);
+  });
+
+  test("a confirmed one (the pass that recorded it settled synced): nothing again", () => {
+    expect(opsOf(planUser(off, linked({ stateByBridge: "blocked", syncState: "synced" }), S))).toEqual([]);
+  });
+
+  test("reactivation undoes an intent too (a call that may have been carried out)", () => {
+    expect(opsOf(planUser(desired(), linked({ stateByBridge: "blocked", syncState: "pending" }), S))).toEqual(["unblock"]);
+  });
+});
+
+describe("issue 11 item 6: full pass (drift repair) with the linked account observed", () => {
+  const off = desired({ active: false });
+  test("a leaver the bridge blocked, found active (unblocked by hand) → blocked again, as drift", () => {
+    expect(planUser(off, linked({ stateByBridge: "blocked" }), S, { linked: { state: "active" } })).toMatchObject({ kind: "apply", ops: [{ op: "block", gitlabUserId: 42, drift: "active" }] });
+    expect(planUser(off, linked({ stateByBridge: "banned" }), { ...S, deprovision: "ban" }, { linked: { state: "active" } })).toMatchObject({ ops: [{ op: "ban", drift: "active" }] });
+  });
+
+  test("a leaver found blocked as the bridge left it: nothing, even with an unconfirmed intent (GitLab shows it done)", () => {
+    expect(opsOf(planUser(off, linked({ stateByBridge: "blocked" }), S, { linked: { state: "blocked" } }))).toEqual([]);
+    expect(opsOf(planUser(off, linked({ stateByBridge: "blocked", syncState: "pending" }), S, { linked: { state: "blocked" } }))).toEqual([]);
+  });
+
+  test("an active user found active: nothing", () => {
+    expect(opsOf(planUser(desired(), linked(), S, { linked: { state: "active" } }))).toEqual([]);
+  });
+
+  test("the linked GitLab user is gone → forget it (recorded as deleted), then plan again", () => {
+    expect(planUser(desired(), linked(), S, { linked: null })).toMatchObject({ kind: "apply", ops: [{ op: "forget", gitlabUserId: 42 }] });
+    expect(planUser(off, linked(), S, { linked: null })).toMatchObject({ kind: "apply", ops: [{ op: "forget", gitlabUserId: 42 }] });
+    expect(planUser(off, linked({ gitlabDeletedAt: new Date() }), S)).toMatchObject({ kind: "apply", ops: [] });
   });
 });
 

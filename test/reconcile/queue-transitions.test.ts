@@ -178,7 +178,8 @@ describe("claim (design: claim due marks, FOR UPDATE SKIP LOCKED, lease)", () =>
     const { s, T0, at, id } = await markedSubject();
     const [c] = await s.claim("w1", T0);
     const renewed = await queue.renew(runner(), c, 2 * LEASE, at(LEASE - 1));
-    expect(renewed).toMatchObject({ ...c, leaseUntil: at(3 * LEASE - 1) });
+    const { user: _loaded, ...held } = c; // the claim's read of the subject is not renewed
+    expect(renewed).toMatchObject({ ...held, leaseUntil: at(3 * LEASE - 1) });
     expect(await s.claim("w2", at(LEASE + 1))).toEqual([]);
     expect(await queue.renew(runner(), { ...c, claimedBy: "w2" }, LEASE, at(LEASE + 2))).toBeNull();
     expect((await queue.complete(runner(), renewed!, at(LEASE + 2)))?.state).toBe("done");

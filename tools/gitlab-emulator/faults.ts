@@ -1,7 +1,8 @@
 /**
  * Faults for reliability tests, set through PUT /-/emulator/faults: latency (fixed or a random range), a
  * share of 500/502/503 answers, a share of requests never answered (timeouts) or cut (connection
- * resets), scripted faults — "the next N calls to this route fail with X" — and an outage that ends by
+ * resets), a call carried out whose answer is lost (the connection cut after GitLab acted: a client
+ * cannot tell it from a reset, and must not assume the call did nothing), scripted faults — "the next N calls to this route fail with X" — and an outage that ends by
  * itself: every call answers one status for a duration measured on the emulator's clock (GitLab down
  * for a minute: 503 from its front end; a throttling burst: Rack::Attack's 429 with Retry-After,
  * contract §6). An outage comes first, then scripted faults in order, then random ones. Randomness
@@ -20,6 +21,8 @@ export interface ScriptedFault {
   respond?: { status: number; body?: unknown; headers?: Record<string, string> };
   timeout?: boolean;
   reset?: boolean;
+  /** Carry the call out, then cut the connection instead of answering (the answer is lost on the way). */
+  lose?: boolean;
   delayMs?: number;
 }
 
@@ -47,6 +50,7 @@ export type FaultAction =
   | { kind: "pass"; delayMs: number }
   | { kind: "timeout"; delayMs: number }
   | { kind: "reset"; delayMs: number }
+  | { kind: "lose"; delayMs: number }
   | { kind: "respond"; delayMs: number; status: number; contentType: string; text: string; headers: Record<string, string>; outage?: boolean };
 
 /** What GitLab's front ends answer: Rails renders JSON 500s; 502/503 come from Workhorse/NGINX as HTML. */
@@ -96,10 +100,10 @@ export function validateFaults(config: FaultConfig): FaultConfig {
     }
   }
   (config.script ?? []).forEach((s, i) => {
-    const actions = [s.respond, s.timeout, s.reset].filter(Boolean).length;
+    const actions = [s.respond, s.timeout, s.reset, s.lose].filter(Boolean).length;
     if (!Number.isInteger(s.times) || s.times < 1) throw new Error(`faults.script[${i}].times must be an integer ≥ 1`);
     if (actions > 1 || (actions === 0 && s.delayMs === undefined)) {
-      throw new Error(`faults.script[${i}] needs exactly one of respond, timeout, reset (or only delayMs)`);
+      throw new Error(`faults.script[${i}] needs exactly one of respond, timeout, reset, lose (or only delayMs)`);
     }
     if (s.respond && (!Number.isInteger(s.respond.status) || s.respond.status < 100 || s.respond.status > 599)) {
       throw new Error(`faults.script[${i}].respond.status must be an HTTP status`);
@@ -171,6 +175,7 @@ export class Faults {
       const d = delayMs + (s.delayMs ?? 0);
       if (s.timeout) return { kind: "timeout", delayMs: d };
       if (s.reset) return { kind: "reset", delayMs: d };
+      if (s.lose) return { kind: "lose", delayMs: d };
       if (s.respond) {
         const canned = CANNED[s.respond.status];
         const custom = s.respond.body !== undefined;

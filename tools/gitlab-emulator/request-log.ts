@@ -18,7 +18,7 @@ export interface RequestRecord {
   userId: number | null;
   status: number | null;
   /** Set when a fault, not the API, decided the answer. */
-  fault?: "error" | "timeout" | "reset" | "scripted" | "outage";
+  fault?: "error" | "timeout" | "reset" | "scripted" | "outage" | "lost";
 }
 
 type StoredRecord = Omit<RequestRecord, "at" | "query"> & { atMs: number; rawQuery: string };

@@ -88,7 +88,16 @@ function proceed(
     req.socket.destroy();
     return;
   }
-  if (fault.kind === "respond") {
+  if (fault.kind === "lose") {
+    // The API carries the call out; its answer never leaves: the socket is cut when it would be written.
+    record.fault = "lost";
+    const cut = () => {
+      req.socket.destroy();
+      return res;
+    };
+    res.writeHead = cut as unknown as typeof res.writeHead;
+    res.end = cut as unknown as typeof res.end;
+  } else if (fault.kind === "respond") {
     record.fault = fault.outage ? "outage" : "error";
     record.status = fault.status;
     res.writeHead(fault.status, { "content-type": fault.contentType, ...fault.headers });

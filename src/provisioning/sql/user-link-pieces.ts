@@ -30,10 +30,17 @@ export interface OutcomeEvent {
  * INSERT, so their ids follow the order things happened); "" when there is nothing to write.
  */
 export function linkEventsSql(p: SqlParams, ctx: LinkWriteContext, written: string | null, event: OutcomeEvent | undefined): string {
-  if (ctx.calls.length === 0 && !event) return "";
+  return linkEventListSql(p, ctx, event ? [{ event, written }] : []);
+}
+
+/** As linkEventsSql, with several outcome events, each written only if its `written` CTE has a row (null: always). */
+export function linkEventListSql(p: SqlParams, ctx: LinkWriteContext, events: readonly { event: OutcomeEvent; written: string | null }[]): string {
+  if (ctx.calls.length === 0 && events.length === 0) return "";
   const rows: string[] = [];
   if (ctx.calls.length > 0) rows.push(`SELECT c.ordinality AS "ord", 'gitlab.call' AS "action", c.value AS "details" FROM jsonb_array_elements(${p.json(ctx.calls)}) WITH ORDINALITY c`);
-  if (event) rows.push(`SELECT 1e9 AS "ord", ${p.add(event.action)}::text AS "action", ${p.json(event.details)} AS "details"${written ? ` WHERE EXISTS (SELECT 1 FROM ${written})` : ""}`);
+  events.forEach(({ event, written }, i) => {
+    rows.push(`SELECT ${1e9 + i} AS "ord", ${p.add(event.action)}::text AS "action", ${p.json(event.details)} AS "details"${written ? ` WHERE EXISTS (SELECT 1 FROM ${written})` : ""}`);
+  });
   const source = `(SELECT ${p.add(ctx.scimUserId)}::text AS "id", e."action", e."details" FROM (${rows.join(" UNION ALL ")}) e ORDER BY e."ord")`;
   const entry = { at: ctx.now, connectionId: ctx.connectionId, actor: RECONCILER_ACTOR, action: "", actionSql: `s."action"`, subjectType: "user", requestId: ctx.requestId ?? undefined, detailsSql: `s."details"` };
   return `link_events AS (${auditInsertSql(p, source, entry)}),`;

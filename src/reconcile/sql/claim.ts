@@ -8,10 +8,13 @@
  * claim counts as an attempt and records the generation it works on. Taking over an expired lease is
  * a failed attempt (the worker died or hung): it is recorded as the last error, and when that spends
  * the budget the item is parked instead of claimed, so a subject that kills its worker every time
- * stops being retried. Returns only the items it claimed.
+ * stops being retried. Returns only the items it claimed, each with its subject's state as the pass
+ * needs it (for a user: find-user-subject.ts's row, as "user"), so that a pass starts with one round
+ * trip, not two.
  */
 import type { SqlParams } from "../../db/sql-params";
 import { budgetSql, type RetryBudget } from "./budget";
+import { claimedUserSubjectSql } from "../../provisioning/sql/find-user-subject";
 import { ITEM_COLUMNS } from "./item-columns";
 
 export interface ClaimRequest {
@@ -44,5 +47,5 @@ export function claimSql(p: SqlParams, request: ClaimRequest, budget: RetryBudge
         "updatedAt" = ${at}
       FROM due WHERE i."id" = due."id"
       RETURNING i.*)
-    SELECT ${ITEM_COLUMNS} FROM taken WHERE "state" = 'claimed' ORDER BY "priority", "id"`;
+    SELECT ${ITEM_COLUMNS}, ${claimedUserSubjectSql("taken")} AS "user" FROM taken WHERE "state" = 'claimed' ORDER BY "priority", "id"`;
 }
