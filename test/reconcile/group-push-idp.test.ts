@@ -16,7 +16,7 @@ import { addMapping, targetAudit, targetOf } from "../helpers/group-mappings";
 import { startReconcilingBridge, type ReconcilingBridge } from "../helpers/reconciling-bridge";
 import { ENTERPRISE, GROUP_SCHEMA, LIST_RESPONSE, PATCH_OP, USER_SCHEMA, scimClient, type ScimClient } from "../scim/scim-client";
 import type { ConnectionSettings } from "../../src/connections/settings";
-import { gitlabCalls, gitlabUser, gitlabUsers, lastSeq, linkOf } from "./helpers/gitlab-view";
+import { gitlabCalls, gitlabUser, gitlabUsers, lastSeq, linkOf, seedGitLab } from "./helpers/gitlab-view";
 import { levelsOf, seedGroup, unique } from "./helpers/memberships";
 
 const { reporter: REPORTER, developer: DEVELOPER, maintainer: MAINTAINER, owner: OWNER } = ACCESS_LEVELS;
@@ -328,7 +328,7 @@ describe("Okta group push", () => {
 
   test("issue 11 item 2 (unmapped_groups create): O-09 push of a group no rule maps → a subgroup of the parent is created and the pushed members land in it at unmapped_access", async () => {
     const parent = unique("okta-teams-");
-    await seedGroupAt(parent);
+    await seedGitLab(bridge, { groups: [{ path: parent }] });
     const c = await connection("okta", { unmappedGroups: "create", unmappedParent: parent, unmappedAccess: "reporter" });
     const [a, b] = await oktaUsers(c, 2);
     const since = await lastSeq(bridge);
@@ -347,7 +347,3 @@ describe("Okta group push", () => {
     expect(sortedIds((writes.records[1].body as { user_id: unknown }).user_id)).toEqual([a.gitlabId, b.gitlabId].sort((x, y) => x - y));
   });
 });
-
-async function seedGroupAt(path: string): Promise<void> {
-  bridge.emulator.seed({ groups: [{ path }] });
-}
