@@ -7,7 +7,9 @@
  * checks GitLab's members (emulator state) and the writes GitLab received (its request log).
  *
  * Users are provisioned and linked before their groups are pushed, as both IdPs do on a first
- * assignment (users, then group push); a user linked after its group's pass is the user pass's concern.
+ * assignment (users, then group push). The offboarding tests and the throttled-create test rely on the
+ * user pass marking a user's GitLab groups when it is linked or its active-ness changes (issue 11
+ * part D): nothing else marks those groups then.
  */
 import crypto from "node:crypto";
 import type { RequestRecord } from "../../tools/gitlab-emulator";
@@ -345,5 +347,97 @@ describe("Okta group push", () => {
     expect(writes.lines).toEqual(["POST /api/v4/groups", `POST /api/v4/groups/${sub!.id}/members`]);
     expect(writes.records[0].body).toMatchObject({ path: "data-science", parent_id: bridge.emulator.state.findGroupByFullPath(parent)!.id });
     expect(sortedIds((writes.records[1].body as { user_id: unknown }).user_id)).toEqual([a.gitlabId, b.gitlabId].sort((x, y) => x - y));
+  });
+});
+
+describe("issue 11 item 5: offboarding with remove_memberships", () => {
+  test("Entra E-13 PATCH active \"False\" → blocked and out of the GitLab group (skip_subresources=false); E-15 \"True\" → unblocked and the membership restored at the rule's level", async () => {
+    const c = await connection("entra", { removeMemberships: true });
+    const g = await seedGroup(bridge);
+    const name = unique("Finance ");
+    const targetId = await rule(c, name, g, DEVELOPER);
+    const [a, b] = await entraUsers(c, 2);
+    const groupId = await entraCreateGroup(c, name);
+    await entraAddMembers(c, groupId, [a, b]);
+    expect(await levelsOf(bridge, g)).toEqual(levels([[a, DEVELOPER], [b, DEVELOPER]]));
+    const gid = await gitlabGroupId(targetId);
+
+    let since = await lastSeq(bridge);
+    const disabled = await step(() => c.scim("patch", `/Users/${a.id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "active", value: "False" }] }));
+    expect(disabled.status).toBeLessThan(300);
+    expect((await gitlabUser(bridge, a.gitlabId))!.state).toBe("blocked");
+    expect(await levelsOf(bridge, g)).toEqual(levels([[b, DEVELOPER]]));
+    // The user pass blocks first; the GitLab group pass it marks then removes the leaver's membership with its subresources.
+    expect((await writesSince(since)).lines).toEqual([`POST /api/v4/users/${a.gitlabId}/block`, `DELETE /api/v4/groups/${gid}/members/${a.gitlabId}?skip_subresources=false`]);
+    expect((await targetAudit(bridge, targetId, "gitlab.membership.removed")).map((e) => e.details)).toEqual([expect.objectContaining({ gitlabUserId: a.gitlabId, cascade: true })]);
+
+    since = await lastSeq(bridge);
+    const enabled = await step(() => c.scim("patch", `/Users/${a.id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "active", value: "True" }] }));
+    expect(enabled.status).toBeLessThan(300);
+    expect((await gitlabUser(bridge, a.gitlabId))!.state).toBe("active");
+    expect(await levelsOf(bridge, g)).toEqual(levels([[a, DEVELOPER], [b, DEVELOPER]]));
+    const writes = await writesSince(since);
+    expect(writes.lines).toEqual([`POST /api/v4/users/${a.gitlabId}/unblock`, `POST /api/v4/groups/${gid}/members`]);
+    expect(writes.records[1].body).toMatchObject({ access_level: DEVELOPER });
+    expect(sortedIds((writes.records[1].body as { user_id: unknown }).user_id)).toEqual([a.gitlabId]);
+  });
+});
+
+describe("the user pass marks the user's GitLab groups (issue 11, part D)", () => {
+  /** Waits, with a deadline, for a state a retry due later reaches (quiet() alone stops at a pending retry). */
+  async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (ok(value)) return value;
+      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+      await bridge.quiet();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  afterEach(() => bridge.emulator.faults.clear());
+
+  test("Okta O-02 create throttled (contract §6: 429 Retry-After), O-09 group pushed meanwhile: the member is absent until linked, then the link's pass adds it", async () => {
+    const c = await connection("okta");
+    const g = await seedGroup(bridge);
+    const name = unique("Okta Late ");
+    const targetId = await rule(c, name, g, DEVELOPER);
+    // Every attempt of the client's first try is throttled, so the user's pass waits Retry-After.
+    bridge.emulator.faults.set({ script: [{ method: "POST", path: "/api/v4/users", times: 3, respond: { status: 429, body: { message: { error: "This endpoint has been requested too many times. Try again later." } }, headers: { "Retry-After": "1" } } }] });
+    const userName = `${unique("okta.late.")}@okta.local`;
+    const user = await step(() => c.scim("post", "/Users", oktaUserBody(userName, `00u${crypto.randomBytes(8).toString("hex")}`)));
+    expect(user.status).toBe(201);
+    expect(await linkOf(bridge, user.body.id)).toMatchObject({ gitlabUserId: null, syncState: "pending" });
+    await step(() => c.scim("post", "/Groups", { schemas: [GROUP_SCHEMA], displayName: name, members: [{ value: user.body.id, display: userName }] }));
+    // The group's pass ran with its member not linked yet: nothing granted.
+    expect(await levelsOf(bridge, g)).toEqual({});
+    expect(await targetOf(bridge, targetId)).toMatchObject({ syncState: "synced", memberships: [] });
+
+    const link = await until(() => linkOf(bridge, user.body.id), (l) => l?.gitlabUserId != null);
+    const members = await until(() => levelsOf(bridge, g), (m) => Object.keys(m).length > 0);
+    expect(members).toEqual({ [link!.gitlabUserId!]: DEVELOPER });
+  });
+
+  test("Okta AIW O-06 PUT active:false with remove_memberships → out of the GitLab group (skip_subresources=false); O-07/O-08 PATCH active true → back at the rule's level", async () => {
+    const c = await connection("okta", { removeMemberships: true });
+    const g = await seedGroup(bridge);
+    const name = unique("Okta Sales ");
+    const targetId = await rule(c, name, g, REPORTER);
+    const [a, b] = await oktaUsers(c, 2);
+    await step(() => c.scim("post", "/Groups", { schemas: [GROUP_SCHEMA], displayName: name, members: [a, b].map((p) => ({ value: p.id, display: p.userName })) }));
+    expect(await levelsOf(bridge, g)).toEqual(levels([[a, REPORTER], [b, REPORTER]]));
+    const gid = await gitlabGroupId(targetId);
+
+    let since = await lastSeq(bridge);
+    const put = await step(() => c.scim("put", `/Users/${a.id}`, { ...oktaUserBody(a.userName, a.externalId, false), id: a.id }));
+    expect(put.status).toBe(200);
+    expect(await levelsOf(bridge, g)).toEqual(levels([[b, REPORTER]]));
+    expect((await writesSince(since)).lines).toEqual([`POST /api/v4/users/${a.gitlabId}/block`, `DELETE /api/v4/groups/${gid}/members/${a.gitlabId}?skip_subresources=false`]);
+
+    since = await lastSeq(bridge);
+    await step(() => c.scim("patch", `/Users/${a.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", value: { active: true } }] }));
+    expect(await levelsOf(bridge, g)).toEqual(levels([[a, REPORTER], [b, REPORTER]]));
+    expect((await writesSince(since)).lines).toEqual([`POST /api/v4/users/${a.gitlabId}/unblock`, `POST /api/v4/groups/${gid}/members`]);
   });
 });
