@@ -17,11 +17,13 @@ export const GITLAB_STATE_JOINS_OF_U = ` LEFT JOIN "GitLabUserLink" gitlab_link 
   LEFT JOIN "ReconcileItem" gitlab_item ON gitlab_item."subjectType" = 'user' AND gitlab_item."subjectId" = u."id"`;
 
 /**
- * The served syncState: pending while the item is pending or claimed (or `markedNow` holds), else the
- * link's, else (no link yet) pending.
+ * The served syncState: held while the item waits on a mass-change hold (issue 11 item 7: pending, no
+ * due time, a hold), pending while the item is otherwise pending or claimed (or `markedNow` holds),
+ * else the link's, else (no link yet) pending.
  */
 function syncStateSql(markedNow: string): string {
-  return `CASE WHEN ${markedNow} OR gitlab_item."state" IN ('pending', 'claimed') THEN 'pending' ELSE COALESCE(gitlab_link."syncState"::text, 'pending') END`;
+  const held = `gitlab_item."state" = 'pending' AND gitlab_item."nextAttemptAt" IS NULL AND gitlab_item."holdId" IS NOT NULL`;
+  return `CASE WHEN ${markedNow} THEN 'pending' WHEN ${held} THEN 'held' WHEN gitlab_item."state" IN ('pending', 'claimed') THEN 'pending' ELSE COALESCE(gitlab_link."syncState"::text, 'pending') END`;
 }
 
 /** Each attribute of the state as an expression over GITLAB_STATE_JOINS_OF_U; NULL when unassigned. */

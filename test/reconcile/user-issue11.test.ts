@@ -6,6 +6,7 @@
  */
 import crypto from "node:crypto";
 import type { ConnectionSettings } from "../../src/connections/settings";
+import { GITLAB_USER_SCHEMA } from "../../src/provisioning/gitlab-user-state";
 import { markSubjectsSql } from "../../src/provisioning/sql/mark-subjects";
 import { SqlParams } from "../../src/db/sql-params";
 import * as queue from "../../src/reconcile/queue";
@@ -191,6 +192,8 @@ describe("issue 11 item 7: the offboarding guard", () => {
     const [hold] = await bridge.db.direct.query<{ id: string; state: string; kind: string }>(`SELECT "id"::text AS "id", "state"::text AS "state", "kind" FROM "ReconcileHold" WHERE "connectionId" = $1::uuid`, [connectionId]);
     expect(hold).toMatchObject({ state: "held", kind: "offboardings" });
     expect(await queue.findItem(bridge.db.direct, { subjectType: "user", subjectId: users[2].id })).toMatchObject({ state: "pending", nextAttemptAt: null, holdId: hold.id });
+    // The IdP sees it too (issue 11 item 7: the bridge reports held).
+    expect((await scim("get", `/Users/${users[2].id}`)).body[GITLAB_USER_SCHEMA]).toMatchObject({ syncState: "held", lastError: expect.stringContaining("mass-change guard") });
 
     // An admin approves (part C's `approve`: the hold approved, its items due now).
     await bridge.db.direct.query(`UPDATE "ReconcileHold" SET "state" = 'approved', "openKey" = NULL, "decidedAt" = now(), "decidedBy" = 'test' WHERE "id" = $1::uuid`, [hold.id]);
@@ -198,6 +201,7 @@ describe("issue 11 item 7: the offboarding guard", () => {
     await passed(users[2].id);
     expect((await gitlabUser(bridge, users[2].gitlabId))!.state).toBe("blocked");
     expect(await linkOf(bridge, users[2].id)).toMatchObject({ syncState: "synced", stateByBridge: "blocked" });
+    expect((await scim("get", `/Users/${users[2].id}`)).body[GITLAB_USER_SCHEMA]).toMatchObject({ syncState: "synced" });
   });
 });
 

@@ -185,6 +185,11 @@ export async function startSystemBridge(store: SystemStore, gitlab: SystemGitLab
 export async function createConnectionWithCli(store: SystemStore, name: string, idp = "entra"): Promise<string> {
   const run = await runCli(["connection", "create", "--name", name, "--idp", idp, "--json"], childEnv(store.env));
   if (run.code !== 0) throw new Error(`connection create exited ${run.code}: ${run.stderr}`);
+  // These runs are about faults, and their bursts deactivate every existing user: beyond the offboarding
+  // guard's default threshold (issue 11 item 7, tested in test/reconcile/user-issue11.test.ts), which
+  // would hold them for an admin. Raised so that the burst goes through.
+  const update = await runCli(["connection", "update", "--name", name, "--mass-change-minimum", "100000"], childEnv(store.env));
+  if (update.code !== 0) throw new Error(`connection update exited ${update.code}: ${update.stderr}`);
   return (JSON.parse(run.stdout) as { token: string }).token;
 }
 
