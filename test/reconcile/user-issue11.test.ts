@@ -142,12 +142,14 @@ describe("issue 11: the settle marks the user's GitLab groups", () => {
     const { id } = await createdUser(scim);
     await step(() => scim("post", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: group, members: [{ value: id }] }));
     expect(await linkOf(bridge, id)).toMatchObject({ appliedActive: true });
-    // Joining a group is the group pass's to mark (part B); the user pass has nothing new to say.
-    expect(await queue.findItem(bridge.db.direct, { subjectType: "gitlab_group", subjectId: targetId })).toBeNull();
+    // Joining a group is the SCIM group pass's to mark; the user pass has nothing new to say.
+    const joined = await queue.findItem(bridge.db.direct, { subjectType: "gitlab_group", subjectId: targetId });
+    expect(joined).toMatchObject({ priority: 2 });
 
     await setActive(scim, id, false);
     expect(await linkOf(bridge, id)).toMatchObject({ appliedActive: false, stateByBridge: "blocked" });
     const left = await queue.findItem(bridge.db.direct, { subjectType: "gitlab_group", subjectId: targetId });
+    expect(left!.generation).toBeGreaterThan(joined!.generation);
     expect(left).toMatchObject({ priority: 0 });
     expect((await auditOf(bridge, id)).map((a) => a.action).slice(-1)).toEqual(["gitlab.user.blocked"]);
 
@@ -169,12 +171,13 @@ describe("issue 11: the settle marks the user's GitLab groups", () => {
     // The user is posted inactive first (not linked: nothing to create), then joins, then becomes active and is created.
     const { res } = await step(() => scim("post", "/Users", userBody(`${unique("w")}@example.com`, { externalId: unique("ext-"), active: false })));
     await step(() => scim("patch", `/Groups/${gid}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: res.body.id }] }] }));
-    const [{ count: beforeLink }] = await bridge.db.direct.query<{ count: number }>(`SELECT count(*)::int AS "count" FROM "ReconcileItem" WHERE "subjectId" = $1::uuid`, [targetId]);
-    expect(beforeLink).toBe(0);
+    // (The group's own pass marked its GitLab group when the member joined.)
+    const beforeLink = await queue.findItem(bridge.db.direct, { subjectType: "gitlab_group", subjectId: targetId });
     await setActive(scim, res.body.id, true);
     expect(await linkOf(bridge, res.body.id)).toMatchObject({ linkedBy: "created", appliedActive: true });
-    const [item] = await bridge.db.direct.query<{ priority: number }>(`SELECT "priority" FROM "ReconcileItem" WHERE "subjectType" = 'gitlab_group' AND "subjectId" = $1::uuid`, [targetId]);
-    expect(item).toEqual({ priority: 2 });
+    const afterLink = await queue.findItem(bridge.db.direct, { subjectType: "gitlab_group", subjectId: targetId });
+    expect(afterLink!.generation).toBeGreaterThan(beforeLink!.generation);
+    expect(afterLink).toMatchObject({ priority: 2 });
   });
 });
 
