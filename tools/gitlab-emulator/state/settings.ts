@@ -18,8 +18,8 @@ export interface Settings {
   adminMode: boolean;
   throttle: ThrottleSettings;
   /**
-   * contract §6: DELETE /groups/:id/members/:user_id per group per user per minute; 0 = off. GitLab's own
-   * default is 60; the emulator starts with 0 because the issue wants rate limiting off unless asked for.
+   * contract §6: DELETE /groups/:id/members/:user_id per group per user per minute; 0 = off. On by
+   * default at GitLab's own default of 60 (issue 11: the members_delete limit is on, as in GitLab).
    */
   membersDeleteLimitPerMinute: number;
   /** Test mode of /oauth/authorize: sign this seeded user in without showing the sign-in page. */
@@ -37,7 +37,7 @@ export const defaultSettings = (): Settings => ({
   deactivateDormantUsersPeriodDays: 90,
   adminMode: false,
   throttle: { enabled: false, requests: 7200, periodSeconds: 3600 },
-  membersDeleteLimitPerMinute: 0,
+  membersDeleteLimitPerMinute: 60,
   oauthAutoApproveUsername: null,
   userDeletionDelayMs: 0,
   version: "18.2.0-ee",
