@@ -24,7 +24,7 @@ import os from "node:os";
 import path from "node:path";
 import { startGitLabEmulator, ROOT_USER_ID, type RecordedResponse } from "../tools/gitlab-emulator";
 import { startBridgeProcess, type BridgeProcess } from "./bridge-process";
-import { AnswerWatch, fmt, INSTANCE_ROUTES, measureBaselines, runCli, ScimSender, verdict, waitUntil } from "./reconcile";
+import { AnswerWatch, fmt, INSTANCE_ROUTES, measureBaselines, printResultTable, runCli, ScimSender, verdict, waitUntil } from "./reconcile";
 import { benchNumber } from "./seed";
 
 const LATENCY_MS = benchNumber("BENCH_GITLAB_LATENCY_MS", 20);
@@ -146,13 +146,7 @@ async function main(): Promise<void> {
       ["initial push: convergence s", fmt(seconds, 1), `${fmt(ideal, 1)} s = calls × ${LATENCY_MS} ms ÷ ${CONCURRENCY}`, `${(seconds / ideal).toFixed(3)}×`, "≤ 1.25×", verdict(seconds / ideal <= 1.25)],
       ["drift pass: GitLab calls / s", `${fmt(driftCalls)} / ${fmt(driftSeconds, 1)}`, `${fmt(((driftCalls * LATENCY_MS) / 1000 / CONCURRENCY), 1)} s = calls × ${LATENCY_MS} ms ÷ ${CONCURRENCY}`, `${(driftSeconds / ((driftCalls * LATENCY_MS) / 1000 / CONCURRENCY)).toFixed(3)}×`, "(reported)", "-"],
     ];
-    const header = ["scenario", "measured", "baseline (same run)", "ratio", "target", "result"];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const print = (cells: string[]) => console.log(`  ${cells.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")}`);
-    console.log("");
-    print(header);
-    print(widths.map((w) => "-".repeat(w)));
-    rows.forEach(print);
+    printResultTable(rows);
     console.log(`\n  initial push: GitLab calls by route: ${[...byRoute].map(([k, v]) => `${k} ${fmt(v)}`).join(", ")}`);
     console.log(`  convergence against the emulator's measured pace instead: ${(seconds / (calls.length / baselines.createsPerSecond)).toFixed(3)}×`);
     const failed = rows.filter((r) => r[5] === "FAIL").map((r) => r[0]);

@@ -313,6 +313,17 @@ function processCpuMs(pid: number): number | null {
   }
 }
 
+/** The rows (scenario, measured, baseline, ratio, target, result) as an aligned table, numbers right-aligned. */
+export function printResultTable(rows: string[][]): void {
+  const header = ["scenario", "measured", "baseline (same run)", "ratio", "target", "result"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const print = (cells: string[]) => console.log(`  ${cells.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")}`);
+  console.log("");
+  print(header);
+  print(widths.map((w) => "-".repeat(w)));
+  rows.forEach(print);
+}
+
 export function verdict(pass: boolean): string {
   return pass ? "pass" : "FAIL";
 }
@@ -383,13 +394,7 @@ async function main(): Promise<void> {
       const p99 = percentile(r.latencies, 99);
       rows.push(row([`${name}: p50 / p99 ms`, `${fmt(p50, 1)} / ${fmt(p99, 1)}`, `${fmt(baselines.blockP50Ms, 1)} / ${fmt(baselines.blockP99Ms, 1)} one block call`, `${fmt(p99 / baselines.blockP99Ms, 2)}× (p99)`, "p99 < 200 ms", verdict(p99 < 200)]));
     }
-    const header = ["scenario", "measured", "baseline (same run)", "ratio", "target", "result"];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const print = (cells: string[]) => console.log(`  ${cells.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")}`);
-    console.log("");
-    print(header);
-    print(widths.map((w) => "-".repeat(w)));
-    rows.forEach(print);
+    printResultTable(rows);
     console.log(`\n  initial sync: ${fmt(sync.users)} users in ${fmt(sync.seconds, 1)} s; GitLab calls by route: ${[...sync.byRoute].map(([k, v]) => `${k} ${fmt(v)}`).join(", ")}`);
     console.log(`  offboarding: ${OFFBOARD_USERS} users each, one after the other; under load ${loaded.duringLoad}/${OFFBOARD_USERS} offboardings started while the ${fmt(LOAD_USERS)} creates were still being posted or reconciled; blocks answered before the SCIM answer arrived (counted as 0 ms): quiet ${quiet.beforeAnswer}, under load ${loaded.beforeAnswer}`);
     const failed = rows.filter((r) => r[5] === "FAIL").map((r) => r[0]);
