@@ -64,12 +64,12 @@ export async function describeDatabase(sql: SqlRunner): Promise<string[]> {
     }
   }
 
-  const indexes = await sql.query<{ table: string; name: string; unique: boolean; method: string; columns: string[]; partial: boolean; constraint: boolean }>(`
+  const indexes = await sql.query<{ table: string; name: string; unique: boolean; method: string; columns: string[]; predicate: string | null; constraint: boolean }>(`
     SELECT c.relname AS table, ic.relname AS name, i.indisunique AS unique, am.amname AS method,
            ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) ||
                         CASE WHEN i.indoption[k - 1] & 1 = 1 THEN ' DESC' ELSE '' END
                  FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS columns,
-           i.indpred IS NOT NULL AS partial,
+           pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
            EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')) AS constraint
     FROM pg_index i
     JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -79,7 +79,8 @@ export async function describeDatabase(sql: SqlRunner): Promise<string[]> {
     // Indexes backing constraints are described by their constraint above.
     if (BOOKKEEPING.includes(index.table) || index.constraint) continue;
     const columns = index.columns.map((c) => c.replace(/^"(.*)"( DESC)?$/, "$1$2")).join(", ");
-    const partial = index.partial ? " WHERE … (partial: schema.prisma cannot express it)" : "";
+    // PostgreSQL prints a partial index's predicate in parentheses; schema.prisma's raw("…") has none.
+    const partial = index.predicate === null ? "" : ` WHERE ${index.predicate.replace(/^\((.*)\)$/, "$1")}`;
     facts.push(`${index.unique ? "unique index" : "index"} ${index.name} on ${index.table} using ${index.method} (${columns})${partial}`);
   }
   return facts.sort();

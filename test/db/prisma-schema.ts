@@ -178,7 +178,27 @@ function columnDefault(field: DmmfField): string | undefined {
   return String(value);
 }
 
-export function describePrismaSchema(dmmf: Dmmf): string[] {
+/**
+ * The predicates of partial indexes (`@@index([…], where: raw("…"))`, preview feature partialIndexes),
+ * by index name: the DMMF leaves them out, so they are read from the schema text. Written as
+ * PostgreSQL prints them (pg_get_expr), they compare as text with the database's.
+ */
+export function partialIndexPredicates(schemaText: string): Map<string, string> {
+  const predicates = new Map<string, string>();
+  for (const model of schemaText.matchAll(/^model (\w+) \{\n([\s\S]*?)\n\}/gm)) {
+    const table = /@@map\("([^"]+)"\)/.exec(model[2])?.[1] ?? model[1];
+    for (const index of model[2].matchAll(/@@index\(\[([^\]]*)\](.*)\)\s*$/gm)) {
+      const where = /where: raw\(("(?:[^"\\]|\\.)*")\)/.exec(index[2]);
+      if (!where) continue;
+      const name = /map: "([^"]+)"/.exec(index[2])?.[1] ?? defaultName.index(table, index[1].split(",").map((f) => f.trim().replace(/\(.*\)$/, "")));
+      predicates.set(name, JSON.parse(where[1]) as string);
+    }
+  }
+  return predicates;
+}
+
+export function describePrismaSchema(dmmf: Dmmf, schemaText: string): string[] {
+  const predicates = partialIndexPredicates(schemaText);
   const facts: string[] = [];
   const { models, enums, indexes } = dmmf.datamodel;
   const tableOf = (model: string) => {
@@ -228,9 +248,12 @@ export function describePrismaSchema(dmmf: Dmmf): string[] {
       case "unique":
         facts.push(`unique index ${index.dbName ?? defaultName.unique(table, columns)} on ${table} using btree (${columnList})`);
         break;
-      case "normal":
-        facts.push(`index ${index.dbName ?? defaultName.index(table, columns)} on ${table} using ${(index.algorithm ?? "BTree").toLowerCase()} (${columnList})`);
+      case "normal": {
+        const name = index.dbName ?? defaultName.index(table, columns);
+        const where = predicates.has(name) ? ` WHERE ${predicates.get(name)}` : "";
+        facts.push(`index ${name} on ${table} using ${(index.algorithm ?? "BTree").toLowerCase()} (${columnList})${where}`);
         break;
+      }
       default:
         facts.push(`unsupported index type ${index.type} on ${table}`);
     }

@@ -20,7 +20,7 @@ const schemaText = fs.readFileSync(schemaPath(), "utf8");
 beforeAll(async () => {
   testDb = await createTestDatabase();
   inDatabase = await describeDatabase(testDb.db.sql);
-  inSchema = describePrismaSchema(readDmmf(schemaText));
+  inSchema = describePrismaSchema(readDmmf(schemaText), schemaText);
 });
 
 afterAll(async () => {
@@ -78,7 +78,8 @@ describe("the drift check notices a schema change without a migration", () => {
   // Edits a copy of the schema text in memory, the way someone would forget to write a migration.
   const edited = (pattern: RegExp, replacement: string) => {
     expect(schemaText).toMatch(pattern);
-    return describePrismaSchema(readDmmf(schemaText.replace(pattern, replacement)));
+    const text = schemaText.replace(pattern, replacement);
+    return describePrismaSchema(readDmmf(text), text);
   };
   const missingFromDatabase = (schema: string[]) => schema.filter((fact) => !inDatabase.includes(fact));
 
@@ -90,6 +91,11 @@ describe("the drift check notices a schema change without a migration", () => {
   it("a new index", () => {
     const schema = edited(/(model ScimGroup \{[^}]*?)(\n\})/, "$1\n  @@index([connectionId, updatedAt])$2");
     expect(missingFromDatabase(schema)).toEqual(["index ScimGroup_connectionId_updatedAt_idx on ScimGroup using btree (connectionId, updatedAt)"]);
+  });
+
+  it("a partial index's predicate", () => {
+    const schema = edited(/(where: raw\(")\\"nextAttemptAt\\" IS NOT NULL/, '$1\\"nextAttemptAt\\" IS NULL');
+    expect(missingFromDatabase(schema)).toEqual(['index ReconcileItem_due_idx on ReconcileItem using btree (priority, nextAttemptAt, id) WHERE "nextAttemptAt" IS NULL']);
   });
 
   it("a changed native type, nullability or referential action", () => {

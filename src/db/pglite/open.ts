@@ -40,7 +40,9 @@ export async function openPGlite(dir: string, options: PGliteOpenOptions): Promi
     // PostgreSQL re-plans a parameterised statement on every call while it guesses that cheaper than a
     // generic plan, and for this schema's statements (lookups by key, writes by id) planning then costs
     // more than executing. No index here serves a plan that depends on a parameter's value (no
-    // pattern_ops, no partial indexes on values), so generic plans lose nothing. Set for the session
+    // pattern_ops, no partial indexes on values), so generic plans lose nothing, with one rule: a LIMIT
+    // the plan's shape depends on is written into the statement, not bound (a bound LIMIT is guessed
+    // at 10% of the rows: see src/reconcile/sql/claim.ts). Set for the session
     // rather than around each statement: the SET/RESET pair cost ~80 µs per hot-path query.
     "-c",
     "plan_cache_mode=force_generic_plan",
