@@ -38,6 +38,7 @@ import {
   type TargetState,
 } from "../provisioning/gitlab-membership-plan";
 import { findTargetSubject, type TargetSubject } from "../provisioning/sql/find-target-subject";
+import { countLinkedUsers } from "../provisioning/sql/linked-users";
 import { recordMembershipConflicts } from "../provisioning/sql/membership-conflict";
 import { recordTargetEvents, type OutcomeEvent, type TargetWriteContext } from "../provisioning/sql/membership-pieces";
 import { recordMembershipsRemoved } from "../provisioning/sql/membership-removed";
@@ -172,10 +173,11 @@ class TargetPass {
   /** issue 11 item 7: true when the pass was held (the claim has ended). */
   private async guard(plan: Extract<MembershipPlan, { kind: "memberships" }>, subject: TargetSubject, settings: ConnectionSettings): Promise<boolean> {
     const count = plan.removals.length;
-    if (count === 0) return false;
-    const threshold = massChangeThreshold(settings, subject.linkedUsers);
+    if (count <= settings.massChangeMinimum) return false; // within the threshold whatever the base
+    const linkedUsers = await countLinkedUsers(this.deps.runner, subject.connectionId);
+    const threshold = massChangeThreshold(settings, linkedUsers);
     const summary = `would remove ${count} memberships of ${subject.fullPath} (threshold ${threshold})`;
-    const verdict = await guardMassChange(this.deps.runner, this.claim, { kind: "membership_removals", count, threshold, summary, counts: { linkedUsers: subject.linkedUsers } }, this.deps.now());
+    const verdict = await guardMassChange(this.deps.runner, this.claim, { kind: "membership_removals", count, threshold, summary, counts: { linkedUsers } }, this.deps.now());
     if (verdict.verdict === "proceed") return false;
     const p = new SqlParams();
     await this.deps.runner.query(targetHeldSql(p, this.ctx(), summary), p.values);

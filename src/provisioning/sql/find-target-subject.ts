@@ -2,8 +2,8 @@
  * Everything a GitLab group's (target's) pass reads before planning, one statement: the target row,
  * its connection's name and stored settings, the grants of its rules to linked users (desired, before
  * the planner folds them: gitlab-membership-plan.ts), the memberships the bridge manages (applied, each
- * with whether its user left), the standing conflicts, whether a rule is authoritative, and how many
- * users of the connection are linked (the mass-change guard's base). Null when the target is gone (its
+ * with whether its user left), the standing conflicts and whether a rule is authoritative. Null when
+ * the target is gone (its
  * last rule removed with it, or its connection deleted).
  *
  * A grant needs a live SCIM group a rule of the target matches (mappingMatchesGroupSql, the one
@@ -27,7 +27,6 @@ export interface TargetSubject {
   applied: AppliedMembership[];
   conflicts: StandingConflict[];
   authoritative: boolean;
-  linkedUsers: number;
 }
 
 interface Row {
@@ -42,7 +41,6 @@ interface Row {
   applied: AppliedMembership[] | null;
   conflicts: (Omit<StandingConflict, "kind"> & { kind: string })[] | null;
   authoritative: boolean;
-  linkedUsers: number;
 }
 
 const TARGET_SUBJECT_SQL = `SELECT t."id", t."connectionId", c."name" AS "connectionName", c."settings", t."fullPath", t."gitlabGroupId", t."createdByBridge",
@@ -61,8 +59,7 @@ const TARGET_SUBJECT_SQL = `SELECT t."id", t."connectionId", c."name" AS "connec
     (SELECT jsonb_agg(jsonb_build_object('gitlabUserId', k."gitlabUserId", 'scimUserId', k."scimUserId", 'kind', k."kind",
         'desiredLevel', k."desiredLevel", 'observedLevel', k."observedLevel", 'message', k."message"))
       FROM "GitLabMembershipConflict" k WHERE k."targetId" = t."id") AS "conflicts",
-    EXISTS (SELECT 1 FROM "GroupMapping" m WHERE m."targetId" = t."id" AND m."authoritative") AS "authoritative",
-    (SELECT count(*)::int FROM "GitLabUserLink" l WHERE l."connectionId" = t."connectionId" AND l."gitlabUserId" IS NOT NULL AND l."gitlabDeletedAt" IS NULL) AS "linkedUsers"
+    EXISTS (SELECT 1 FROM "GroupMapping" m WHERE m."targetId" = t."id" AND m."authoritative") AS "authoritative"
   FROM "GitLabGroupTarget" t JOIN "Connection" c ON c."id" = t."connectionId"`;
 
 export async function findTargetSubject(runner: SqlRunner, targetId: string): Promise<TargetSubject | null> {
@@ -80,6 +77,5 @@ export async function findTargetSubject(runner: SqlRunner, targetId: string): Pr
     applied: row.applied ?? [],
     conflicts: (row.conflicts ?? []).map((c) => ({ ...c, kind: c.kind as MembershipConflictKind })),
     authoritative: row.authoritative,
-    linkedUsers: row.linkedUsers,
   };
 }

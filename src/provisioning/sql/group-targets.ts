@@ -6,7 +6,9 @@
  * A rule matches by the group's displayName (case-insensitive: the stored key), its externalId
  * (exact), or its id (the rules the bridge writes for an unmapped group's subgroup). Written as an OR
  * of equalities so that each side can use its index (GroupMapping's unique key; ScimGroup's
- * (connectionId, displayNameKey), (connectionId, externalId) and primary key).
+ * (connectionId, displayNameKey), (connectionId, externalId) and primary key). The id is compared both
+ * ways: as text for the rule's index, as a uuid for the group's primary key (without it, a target's
+ * pass read every SCIM group of the connection to find the one its rule names).
  */
 import type { SqlParams } from "../../db/sql-params";
 import { MEMBERSHIP_PRIORITY, markSubjectsSql } from "./mark-subjects";
@@ -16,7 +18,8 @@ export function mappingMatchesGroupSql(m: string, g: string): string {
   return `(${m}."connectionId" = ${g}."connectionId" AND (
       (${m}."matchBy" = 'displayName' AND ${m}."matchValue" = ${g}."displayNameKey")
       OR (${m}."matchBy" = 'externalId' AND ${m}."matchValue" = ${g}."externalId")
-      OR (${m}."matchBy" = 'scimGroupId' AND ${m}."matchValue" = ${g}."id"::text)))`;
+      OR (${m}."matchBy" = 'scimGroupId' AND ${m}."matchValue" = ${g}."id"::text
+        AND ${g}."id" = CASE WHEN ${m}."matchBy" = 'scimGroupId' THEN ${m}."matchValue"::uuid END)))`;
 }
 
 /**
