@@ -93,7 +93,6 @@ export type Plan = { kind: "apply"; ops: UserOp[]; notes: string[] } | { kind: "
 /** Only the policy parts of a connection's settings matter to planning. */
 export type PlanSettings = Pick<ConnectionSettings, "deprovision" | "revokeTokens" | "createUsers" | "identityProvider" | "externUidFrom" | "deleteGitLabUsers">;
 
-const DEPROVISION_STATE: Record<"block" | "deactivate" | "ban", BridgeUserState> = { block: "blocked", deactivate: "deactivated", ban: "banned" };
 const UNDO: Record<BridgeUserState, "unblock" | "activate" | "unban"> = { blocked: "unblock", deactivated: "activate", banned: "unban" };
 /** The call that sets a state the bridge recorded (again: an intent not yet confirmed, or drift). */
 const SET: Record<BridgeUserState, "block" | "deactivate" | "ban"> = { blocked: "block", deactivated: "deactivate", banned: "ban" };

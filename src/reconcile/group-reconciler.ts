@@ -18,7 +18,7 @@
 import { readSettings, type ConnectionSettings } from "../connections/settings";
 import { SqlParams } from "../db/sql-params";
 import { GitLabError } from "../gitlab/errors";
-import { createSubgroup, findGroupByFullPath } from "../gitlab/groups";
+import { createSubgroup, type SubgroupCreation } from "../gitlab/groups";
 import type { GitLabGroup } from "../gitlab/types";
 import { ACCESS_LEVELS } from "../provisioning/access-levels";
 import { candidatePath, describesScimGroup, gitlabGroupNameOf, gitlabPathOf, subgroupDescription } from "../provisioning/gitlab-group-path";
@@ -34,7 +34,7 @@ import { failSql } from "./sql/fail";
 import { holdSql } from "./sql/hold";
 import { parkSql } from "./sql/park";
 import { settleGroupSql } from "./sql/settle-group";
-import type { PassOutcome, UserReconcilerDeps } from "./user-reconciler";
+import type { PassDeps, PassOutcome } from "./pass";
 
 /** Candidate paths tried before the pass gives up (path, path-2 … path-50): a person must look then. */
 const MAX_CANDIDATES = 50;
@@ -55,7 +55,7 @@ export function subgroupWork(subject: GroupSubject, settings: ConnectionSettings
   return subject.matches.some((m) => m.origin === "rule") ? null : { target: null };
 }
 
-export async function reconcileGroup(deps: UserReconcilerDeps, claim: Claim, signal?: AbortSignal): Promise<PassOutcome> {
+export async function reconcileGroup(deps: PassDeps, claim: Claim, signal?: AbortSignal): Promise<PassOutcome> {
   const calls: GitLabCallDetails[] = [];
   return deps.callLog.collect(calls, () => new GroupPass(deps, claim, calls, signal).run());
 }
@@ -64,7 +64,7 @@ class GroupPass {
   private readonly gitlab;
 
   constructor(
-    private readonly deps: UserReconcilerDeps,
+    private readonly deps: PassDeps,
     private readonly claim: Claim,
     private readonly calls: GitLabCallDetails[],
     private readonly signal: AbortSignal | undefined,
@@ -123,13 +123,27 @@ class GroupPass {
     const base = gitlabPathOf(subject.displayName);
     const target = recorded ?? (await this.recordIntent(subject, settings, base));
     const parentPath = target.fullPath.slice(0, target.fullPath.lastIndexOf("/"));
-    const parent = await findGroupByFullPath(this.gitlab, parentPath);
-    if (!parent) throw new ParkStop(`the parent group ${parentPath} (unmappedParent) does not exist in GitLab or the token cannot see it; create it or change --unmapped-parent`);
+    const findParent = async () => {
+      const found = await this.deps.parentGroups.find(this.gitlab, parentPath);
+      if (!found) throw new ParkStop(`the parent group ${parentPath} (unmappedParent) does not exist in GitLab or the token cannot see it; create it or change --unmapped-parent`);
+      return found;
+    };
+    let parent = await findParent();
     let fullPath = target.fullPath;
-    for (let n = 2; ; ) {
+    for (let n = 2, lookedAgain = false; ; ) {
       const path = fullPath.slice(fullPath.lastIndexOf("/") + 1);
       const name = gitlabGroupNameOf(subject.displayName, path);
-      const creation = await createSubgroup(this.gitlab, { parent, path, name, description: subgroupDescription(subject.id) });
+      let creation: SubgroupCreation;
+      try {
+        creation = await createSubgroup(this.gitlab, { parent, path, name, description: subgroupDescription(subject.id) });
+      } catch (error) {
+        // contract §3: 404 for an unknown parent_id: the remembered parent is gone; look it up again, once.
+        if (lookedAgain || !(error instanceof GitLabError && error.status === 404)) throw error;
+        this.deps.parentGroups.forget(parentPath);
+        parent = await findParent();
+        lookedAgain = true;
+        continue;
+      }
       if (creation.outcome === "created") return this.recordCreated(target.targetId, creation.group, { action: "gitlab.group.created", details: { gitlabGroupId: creation.group.id, fullPath: creation.group.full_path, name } });
       if (creation.existing && describesScimGroup(creation.existing.description, subject.id)) {
         return this.recordCreated(target.targetId, creation.existing, {

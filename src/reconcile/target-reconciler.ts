@@ -52,7 +52,7 @@ import { failSql } from "./sql/fail";
 import { holdSql } from "./sql/hold";
 import { parkSql } from "./sql/park";
 import { settleTargetSql, targetHeldSql, type TargetSettlement } from "./sql/settle-target";
-import type { PassOutcome, UserReconcilerDeps } from "./user-reconciler";
+import type { PassDeps, PassOutcome } from "./pass";
 
 const MAX_ERROR_LENGTH = 2_000;
 /** Conflicts named in the target's lastError; the rest are counted. */
@@ -61,7 +61,7 @@ const CONFLICTS_NAMED = 5;
 /** Ends the pass with the target parked as failed (a GitLab group that cannot be found). */
 class TargetStop extends Error {}
 
-export async function reconcileTarget(deps: UserReconcilerDeps, claim: Claim, signal?: AbortSignal): Promise<PassOutcome> {
+export async function reconcileTarget(deps: PassDeps, claim: Claim, signal?: AbortSignal): Promise<PassOutcome> {
   const calls: GitLabCallDetails[] = [];
   return deps.callLog.collect(calls, () => new TargetPass(deps, claim, calls, signal).run());
 }
@@ -96,7 +96,7 @@ class TargetPass {
   private authoritative = false;
 
   constructor(
-    private readonly deps: UserReconcilerDeps,
+    private readonly deps: PassDeps,
     private readonly claim: Claim,
     private readonly calls: GitLabCallDetails[],
     private readonly signal: AbortSignal | undefined,

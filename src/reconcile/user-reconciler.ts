@@ -13,7 +13,6 @@
  * Dry run (DRY_RUN, or the connection's dryRun): the plan is made offline (no lookups, no calls),
  * recorded as a "gitlab.plan" event, and the item is held until dry run ends (queue.ts, hold).
  */
-import type { SqlRunner } from "../db/sql-runner";
 import { SqlParams } from "../db/sql-params";
 import { massChangeThreshold, readSettings, type ConnectionSettings } from "../connections/settings";
 import type { GitLabClient } from "../gitlab/client";
@@ -31,9 +30,10 @@ import { recordUserLink } from "../provisioning/sql/user-link-record";
 import { releaseUserLink } from "../provisioning/sql/user-link-released";
 import type { AppliedChange, LinkRecord, NewLink } from "../provisioning/sql/user-link-write";
 import { isUniqueViolation } from "../provisioning/unique-violation";
-import type { GitLabCallDetails, GitLabCallLog } from "./gitlab-call-log";
+import type { GitLabCallDetails } from "./gitlab-call-log";
 import { guardMassChange } from "./mass-change-guard";
-import type { Claim, QueueItem, RetryPolicy } from "./queue";
+import type { PassDeps, PassOutcome } from "./pass";
+import type { Claim, QueueItem } from "./queue";
 import { completeSql } from "./sql/complete";
 import { failSql } from "./sql/fail";
 import { holdSql } from "./sql/hold";
@@ -41,18 +41,6 @@ import { parkSql } from "./sql/park";
 import { countRecentOffboardings } from "./sql/recent-offboardings";
 import { settleUserSql, type UserSettlement } from "./sql/settle-user";
 
-export interface UserReconcilerDeps {
-  runner: SqlRunner;
-  gitlab: GitLabClient;
-  callLog: GitLabCallLog;
-  /** DRY_RUN: every connection as if its dryRun were on. */
-  dryRun: boolean;
-  policy: RetryPolicy;
-  now: () => Date;
-}
-
-/** How the pass ended, for the worker's log and tests. */
-export type PassOutcome = "synced" | "retry" | "failed" | "conflict" | "dry_run" | "gone" | "released" | "held";
 
 /** Rounds of lookups a pass makes at most (identity, email, username, then suffixed usernames). */
 const MAX_PLAN_ROUNDS = 8;
@@ -68,7 +56,7 @@ class HeldStop extends Error {}
 const DEPROVISIONED = { block: "blocked", deactivate: "deactivated", ban: "banned" } as const;
 const SET_CALL = { blocked: "block", deactivated: "deactivate", banned: "ban" } as const;
 
-export async function reconcileUser(deps: UserReconcilerDeps, claim: Claim, signal?: AbortSignal): Promise<PassOutcome> {
+export async function reconcileUser(deps: PassDeps, claim: Claim, signal?: AbortSignal): Promise<PassOutcome> {
   const calls: GitLabCallDetails[] = [];
   return deps.callLog.collect(calls, () => new UserPass(deps, claim, calls, signal).run());
 }
@@ -86,7 +74,7 @@ class UserPass {
   private linkedNow = false;
 
   constructor(
-    private readonly deps: UserReconcilerDeps,
+    private readonly deps: PassDeps,
     private readonly claim: Claim,
     private readonly calls: GitLabCallDetails[],
     private readonly signal: AbortSignal | undefined,

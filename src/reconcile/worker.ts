@@ -25,9 +25,11 @@ import * as queue from "./queue";
 import type { SubjectType } from "../provisioning/sql/mark-subjects";
 import { reconcileGroup } from "./group-reconciler";
 import { reconcileTarget } from "./target-reconciler";
-import { reconcileUser, type PassOutcome, type UserReconcilerDeps } from "./user-reconciler";
+import { ParentGroupLookup } from "./parent-groups";
+import type { PassDeps, PassOutcome } from "./pass";
+import { reconcileUser } from "./user-reconciler";
 
-type Pass = (deps: UserReconcilerDeps, claim: queue.Claim, signal: AbortSignal) => Promise<PassOutcome>;
+type Pass = (deps: PassDeps, claim: queue.Claim, signal: AbortSignal) => Promise<PassOutcome>;
 
 /** The pass of each kind of subject. */
 const PASSES: Record<SubjectType, Pass> = { user: reconcileUser, group: reconcileGroup, gitlab_group: reconcileTarget };
@@ -61,6 +63,7 @@ export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers 
   const now = options.now ?? (() => new Date());
   const instance = options.instance ?? `bridge-${crypto.randomBytes(4).toString("hex")}`;
   const stopping = new AbortController();
+  const parentGroups = new ParentGroupLookup();
   const sleepers = new Set<() => void>();
   let idleWaiters: Array<() => void> = [];
   let asleep = 0;
@@ -124,7 +127,8 @@ export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers 
       );
     }, Math.max(1_000, Math.floor(options.leaseMs / 3)));
     try {
-      const outcome = await reconcile({ runner: options.runner, gitlab: options.gitlab, callLog: options.callLog, dryRun: options.dryRun, policy: options.policy, now }, held, pass.signal);
+      const deps: PassDeps = { runner: options.runner, gitlab: options.gitlab, callLog: options.callLog, dryRun: options.dryRun, policy: options.policy, now, parentGroups };
+      const outcome = await reconcile(deps, held, pass.signal);
       if (outcome === "released") await queue.release(options.runner, held, null, now());
       return outcome;
     } finally {

@@ -273,6 +273,27 @@ describe("issue 11 item 2: unmapped groups with unmapped_groups create", () => {
     expect([...bridge.emulator.state.groupsById.values()].filter((g) => g.fullPath.startsWith(`${parent}/`))).toHaveLength(1);
   });
 
+  test("the parent is looked up once, not once per subgroup; a parent made again (new id) is looked up again when the create answers 404 (contract §3)", async () => {
+    const parent = unique("teams");
+    const c = await connectionWithParent(parent);
+    const since = await lastSeq(bridge);
+    for (const name of ["Alpha", "Beta", "Gamma"]) await step(() => c.scim("post", "/Groups", { schemas: [GROUP_SCHEMA], displayName: name }));
+    expect(callLines(await gitlabCalls(bridge, since))).toEqual([`GET /api/v4/groups/${parent}`, "POST /api/v4/groups", "POST /api/v4/groups", "POST /api/v4/groups"]);
+    expect(bridge.emulator.state.childrenOf(bridge.emulator.state.findGroupByFullPath(parent)!.id).map((g) => g.path).sort()).toEqual(["alpha", "beta", "gamma"]);
+
+    // Someone deletes the parent and makes it again: same path, new id.
+    const old = bridge.emulator.state.findGroupByFullPath(parent)!;
+    bridge.emulator.state.removeGroup(old);
+    bridge.emulator.seed({ groups: [{ path: parent }] });
+    const remade = bridge.emulator.state.findGroupByFullPath(parent)!;
+    expect(remade.id).not.toBe(old.id);
+    const again = await lastSeq(bridge);
+    const delta = await step(() => c.scim("post", "/Groups", { schemas: [GROUP_SCHEMA], displayName: "Delta" }));
+    const calls = await gitlabCalls(bridge, again);
+    expect(calls.map((call) => `${call.method} ${call.path} ${call.status}`)).toEqual([`POST /api/v4/groups 404`, `GET /api/v4/groups/${parent} 200`, `POST /api/v4/groups 201`]);
+    expect(bridge.emulator.state.findGroupByFullPath(`${parent}/delta`)).toMatchObject({ parentId: remade.id, description: subgroupDescription(delta.body.id) });
+  });
+
   test("a rule that matches the group: no subgroup; the parent missing in GitLab: the group's pass is parked with a clear error", async () => {
     const parent = unique("teams");
     const c = await connectionWithParent(parent);

@@ -9,7 +9,7 @@ import { startReconcilingBridge, type ReconcilingBridge } from "../helpers/recon
 import { addMapping, markTarget, targetAudit, targetOf, wakeWorkers } from "../helpers/group-mappings";
 import { GROUP_SCHEMA, scimClient, userBody, type ScimClient } from "../scim/scim-client";
 import { callLines, gitlabCalls, lastSeq } from "./helpers/gitlab-view";
-import { levelsOf, linkedUsers, scimGroup, seedGroup, unique, type LinkedUser } from "./helpers/memberships";
+import { levelsOf, linkedUsers, scimGroup, seedGroup, unique } from "./helpers/memberships";
 import { planDirtySubjects, describePlan } from "../../src/reconcile/dirty-plans";
 
 let bridge: ReconcilingBridge;
