@@ -181,6 +181,40 @@ describe("issue 11: the settle marks the user's GitLab groups", () => {
   });
 });
 
+describe("issue 11: a link made while its GitLab group's pass waits", () => {
+  test("the group's item is left as it is (its pass has not started and reads the link); the retry adds the member", async () => {
+    const { scim, connectionId } = await connectionWith({});
+    const group = unique("qa");
+    if (!bridge.emulator.state.findGroupByFullPath("acme")) bridge.emulator.seed({ groups: [{ path: "acme" }] });
+    bridge.emulator.seed({ groups: [{ path: group, parent: "acme" }] });
+    const targetId = await mappedGroup(connectionId, group);
+    // The user, not linked yet (inactive: nothing to create), is a member of the group.
+    const { res: user } = await step(() => scim("post", "/Users", userBody(`${unique("q")}@example.com`, { externalId: unique("ext-"), active: false })));
+    // GitLab throttles the group's lookup (an endpoint limit, not GitLab-wide): its pass waits >= 2 s for a retry.
+    bridge.emulator.faults.set({
+      script: [{ method: "GET", path: `/api/v4/groups/${encodeURIComponent(`acme/${group}`)}`, times: 3, respond: { status: 429, body: { message: { error: "This endpoint has been requested too many times. Try again later." } }, headers: { "Retry-After": "2" } } }],
+    });
+    await step(() => scim("post", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: group, members: [{ value: user.body.id }] }));
+    const waiting = await queue.findItem(bridge.db.direct, { subjectType: "gitlab_group", subjectId: targetId });
+    expect(waiting).toMatchObject({ state: "pending", lastError: expect.stringContaining("429") });
+    expect(waiting!.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
+
+    await setActive(scim, user.body.id, true);
+    const link = await linkOf(bridge, user.body.id);
+    expect(link).toMatchObject({ linkedBy: "created", appliedActive: true });
+    expect(await queue.findItem(bridge.db.direct, { subjectType: "gitlab_group", subjectId: targetId })).toEqual(waiting);
+
+    const gitlabGroupId = bridge.emulator.state.findGroupByFullPath(`acme/${group}`)!.id;
+    const deadline = Date.now() + 20_000;
+    while (!bridge.emulator.state.directMembers(gitlabGroupId).has(link!.gitlabUserId!)) {
+      if (Date.now() > deadline) throw new Error("the member was not added within 20 s");
+      bridge.reconciler.workers.wake();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(bridge.emulator.state.directMembers(gitlabGroupId).get(link!.gitlabUserId!)).toMatchObject({ accessLevel: 30 });
+  });
+});
+
 describe("issue 11 item 7: the offboarding guard", () => {
   test("more deprovisionings in an hour than the threshold: the next is held (link held, hold open); approved, it proceeds", async () => {
     const { scim, connectionId } = await connectionWith({ massChangePercent: 0, massChangeMinimum: 2 });

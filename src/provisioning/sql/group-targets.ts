@@ -47,11 +47,24 @@ export function targetsOfGroupSql(p: SqlParams, scimGroupId: string): string {
  * Marks targets (rows of `source` with "id") for a membership pass: MEMBERSHIP_PRIORITY, or offboarding
  * priority when `offboarding` (a leaver's memberships go before a bulk import's creates).
  */
-export function markTargetsSql(p: SqlParams, source: string, mark: { connectionId: string; requestId?: string | null; offboarding?: boolean; full?: boolean }, now: Date): string {
+export function markTargetsSql(
+  p: SqlParams,
+  source: string,
+  mark: { connectionId: string; requestId?: string | null; offboarding?: boolean; full?: boolean; skipDuePending?: boolean },
+  now: Date,
+): string {
   return markSubjectsSql(
     p,
     source,
-    { connectionId: mark.connectionId, subjectType: "gitlab_group", requestId: mark.requestId ?? undefined, offboardingSql: mark.offboarding ? "true" : undefined, priority: MEMBERSHIP_PRIORITY, full: mark.full },
+    {
+      connectionId: mark.connectionId,
+      subjectType: "gitlab_group",
+      requestId: mark.requestId ?? undefined,
+      offboardingSql: mark.offboarding ? "true" : undefined,
+      priority: MEMBERSHIP_PRIORITY,
+      full: mark.full,
+      skipDuePending: mark.skipDuePending,
+    },
     now,
   );
 }

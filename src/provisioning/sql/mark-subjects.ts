@@ -39,6 +39,15 @@ export interface MarkTarget {
   priority?: number;
   /** The next pass reads GitLab's actual state (drift repair). A mark without it leaves a pending full pass full. */
   full?: boolean;
+  /**
+   * Leave an item that is pending and due with at least this urgency as it is: its pass has not started,
+   * so it reads this change anyway, and not rewriting the row (an update of every index) is what lets
+   * a user's link mark the GitLab groups it joins cheaply during an initial sync. The row is still
+   * locked (ON CONFLICT locks the rows it does not update), so on PostgreSQL a claim by another
+   * instance waits until this change commits and then reads it; a claim made before is seen as claimed
+   * and marked as usual.
+   */
+  skipDuePending?: boolean;
 }
 
 export const OFFBOARDING_PRIORITY = 0;
@@ -59,5 +68,10 @@ export function markSubjectsSql(p: SqlParams, source: string, subject: MarkTarge
         WHEN 'pending' THEN LEAST("ReconcileItem"."nextAttemptAt", EXCLUDED."nextAttemptAt") ELSE EXCLUDED."nextAttemptAt" END,
       "priority" = CASE WHEN "ReconcileItem"."state" IN ('pending', 'claimed') THEN LEAST("ReconcileItem"."priority", EXCLUDED."priority") ELSE EXCLUDED."priority" END,
       "requestId" = EXCLUDED."requestId", "full" = "ReconcileItem"."full" OR EXCLUDED."full",
-      "parkedReason" = NULL, "dirtyAt" = EXCLUDED."dirtyAt", "updatedAt" = EXCLUDED."updatedAt"`;
+      "parkedReason" = NULL, "dirtyAt" = EXCLUDED."dirtyAt", "updatedAt" = EXCLUDED."updatedAt"${
+        subject.skipDuePending
+          ? `
+    WHERE NOT ("ReconcileItem"."state" = 'pending' AND "ReconcileItem"."nextAttemptAt" IS NOT NULL AND "ReconcileItem"."priority" <= EXCLUDED."priority" AND NOT EXCLUDED."full")`
+          : ""
+      }`;
 }

@@ -14,7 +14,8 @@
  * Memberships (issue 11): when the user was linked in this pass, or its desired active-ness (active
  * and not deleted) differs from the one its memberships were last marked for (appliedActive), the
  * GitLab groups it concerns (targetsOfUserSql) are marked — with offboarding priority when the user
- * leaves, so a leaver's memberships go before a bulk import's — and appliedActive is set.
+ * leaves, so a leaver's memberships go before a bulk import's — and appliedActive is set. A target
+ * already due and not yet claimed is left as it is (skipDuePending): its pass reads the new link.
  */
 import type { SqlParams } from "../../db/sql-params";
 import { markTargetsSql, targetsOfUserSql } from "../../provisioning/sql/group-targets";
@@ -40,7 +41,7 @@ export function settleUserSql(p: SqlParams, ctx: LinkWriteContext, s: UserSettle
   const state = `CASE (SELECT "state" FROM q) WHEN 'done' THEN 'synced' WHEN 'parked' THEN '${s.parkedAs}' ELSE 'pending' END`;
   const link = userLinkWriteSql(p, ctx, ctx.now, s.record?.record ?? null, { guard: "q", syncStateSql: state, lastError: s.lastError, appliedActive: s.marks?.active });
   const marks = s.marks
-    ? `marks AS (${markTargetsSql(p, `(SELECT t."id" FROM (${targetsOfUserSql(p, ctx.scimUserId)}) t WHERE EXISTS (SELECT 1 FROM q))`, { connectionId: ctx.connectionId, requestId: ctx.requestId, offboarding: !s.marks.active }, ctx.now)}),`
+    ? `marks AS (${markTargetsSql(p, `(SELECT t."id" FROM (${targetsOfUserSql(p, ctx.scimUserId)}) t WHERE EXISTS (SELECT 1 FROM q))`, { connectionId: ctx.connectionId, requestId: ctx.requestId, offboarding: !s.marks.active, skipDuePending: true }, ctx.now)}),`
     : "";
   const events = [
     ...(s.record?.event ? [{ event: s.record.event, written: "l" }] : []),
