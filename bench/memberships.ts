@@ -103,8 +103,12 @@ async function main(): Promise<void> {
     emulator.faults.set({ latency: { fixedMs: LATENCY_MS } });
     const seqBefore = emulator.requests.list().at(-1)?.seq ?? 0;
     let lastAnswerAt = 0;
+    /** The last answer of each route (method and pattern): when each phase of the push ended. */
+    const lastByRoute = new Map<string, number>();
     const listener = (r: RecordedResponse, at: number) => {
-      if (r.route?.startsWith("/api/v4") && !INSTANCE_ROUTES.has(r.route)) lastAnswerAt = at;
+      if (!r.route?.startsWith("/api/v4") || INSTANCE_ROUTES.has(r.route)) return;
+      lastAnswerAt = at;
+      lastByRoute.set(`${r.method} ${r.route}`, at);
     };
     watch.listeners.add(listener);
     const managedMembers = () => {
@@ -114,6 +118,7 @@ async function main(): Promise<void> {
     };
     const startedAt = performance.now();
     const bridge = await startBridgeProcess({ ...env, PGLITE_DURABILITY: "fsync" });
+    const listeningAt = performance.now();
     bridges.push(bridge);
     try {
       await waitUntil(`GitLab holding ${memberships} memberships`, () => managedMembers() >= memberships, () => `${fmt(emulator.state.childrenOf(parent.id).length)} / ${fmt(GROUPS)} subgroups, ${fmt(managedMembers())} / ${fmt(memberships)} memberships`);
@@ -149,6 +154,10 @@ async function main(): Promise<void> {
     printResultTable(rows);
     console.log(`\n  initial push: GitLab calls by route: ${[...byRoute].map(([k, v]) => `${k} ${fmt(v)}`).join(", ")}`);
     console.log(`  convergence against the emulator's measured pace instead: ${(seconds / (calls.length / baselines.createsPerSecond)).toFixed(3)}×`);
+    const phase = (route: string) => (lastByRoute.has(route) ? `${fmt((lastByRoute.get(route)! - startedAt) / 1000, 1)} s` : "-");
+    console.log(
+      `  phases, from the bridge's start: listening ${fmt((listeningAt - startedAt) / 1000, 1)} s; last user created ${phase("POST /api/v4/users")}; last subgroup created ${phase("POST /api/v4/groups")}; last members added ${phase("POST /api/v4/groups/{id}/members")}`,
+    );
     const failed = rows.filter((r) => r[5] === "FAIL").map((r) => r[0]);
     console.log(failed.length ? `  targets missed: ${failed.join("; ")}` : "  all targets met");
   } finally {

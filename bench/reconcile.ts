@@ -8,7 +8,8 @@
  *       - GitLab calls per user against the minimum (1 POST /users per new user), target ≤ 1.2×;
  *       - users per second against the pace the emulator allows at that latency and GITLAB_CONCURRENCY:
  *         measured in this run by GITLAB_CONCURRENCY loops of POST /users sent straight to a second
- *         emulator with the same latency (in theory concurrency / latency), target ≥ 0.8×;
+ *         emulator with the same latency from a process of their own, as the bridge is (emulator-pace.ts;
+ *         in theory concurrency / latency), target ≥ 0.8×;
  *       - the syncing bridge's CPU time per user (Linux /proc), printed with the progress: the one
  *         bridge process is what bounds the pace, and CPU time is what another load on a shared
  *         machine distorts least, so it is the figure to compare between runs there.
@@ -29,6 +30,7 @@ import os from "node:os";
 import path from "node:path";
 import { startGitLabEmulator, type GitLabEmulator, type RecordedResponse } from "../tools/gitlab-emulator";
 import { ROOT, startBridgeProcess, type BridgeProcess } from "./bridge-process";
+import { measureEmulatorPace } from "./emulator-pace";
 import { benchNumber, benchUserResource } from "./seed";
 
 const LATENCY_MS = benchNumber("BENCH_GITLAB_LATENCY_MS", 20);
@@ -175,33 +177,16 @@ export async function measureBaselines(): Promise<{ createsPerSecond: number; bl
   const emulator = await startGitLabEmulator({ port: 0, requestLogLimit: 1_000 });
   try {
     emulator.faults.set({ latency: { fixedMs: LATENCY_MS } });
-    const call = async (method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${emulator.url}/api/v4${p}`, {
-        method,
-        headers: { "private-token": emulator.adminToken, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const json = (await res.json()) as { id?: number };
-      if (res.status >= 300) throw new Error(`baseline ${method} ${p}: ${res.status}`);
-      return json;
-    };
-    const calls = Math.max(200, Math.round((2_000 / LATENCY_MS) * CONCURRENCY)); // about two seconds of calls
-    let next = 0;
-    const ids: number[] = [];
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        for (let i = next++; i < calls; i = next++) {
-          const user = await call("POST", "/users", { username: `base${i}`, name: `Base ${i}`, email: `base${i}@example.com`, skip_confirmation: true, force_random_password: true, provider: PROVIDER, extern_uid: `base-${i}` });
-          ids.push(user.id!);
-        }
-      }),
-    );
-    const createsPerSecond = calls / ((performance.now() - started) / 1000);
+    // About five seconds of calls in theory, after a warm-up of one second's.
+    const perSecond = (1_000 / LATENCY_MS) * CONCURRENCY;
+    const createsPerSecond = await measureEmulatorPace(emulator.url, emulator.adminToken, Math.max(500, Math.round(5 * perSecond)), CONCURRENCY, Math.round(perSecond));
+    const ids = [...emulator.state.usersById.values()].filter((u) => u.username.startsWith("base")).map((u) => u.id);
     const blocks: number[] = [];
     for (const id of ids.slice(0, OFFBOARD_USERS)) {
       const t0 = performance.now();
-      await call("POST", `/users/${id}/block`);
+      const res = await fetch(`${emulator.url}/api/v4/users/${id}/block`, { method: "POST", headers: { "private-token": emulator.adminToken } });
+      await res.text();
+      if (res.status >= 300) throw new Error(`baseline POST /users/${id}/block: ${res.status}`);
       blocks.push(performance.now() - t0);
     }
     blocks.sort((a, b) => a - b);
