@@ -36,7 +36,7 @@ import type { ClaimHandle } from "./sql/own-claim";
 import { holdSql } from "./sql/hold";
 import { parkSql } from "./sql/park";
 import { releaseSql } from "./sql/release";
-import { countByStateSql, findItemSql, listParkedSql } from "./sql/reads";
+import { countByStateSql, findItemSql, listParkedSql, NEXT_DUE_SQL } from "./sql/reads";
 import { renewSql } from "./sql/renew";
 import { resumeHeldSql } from "./sql/resume-held";
 import { retryAuditedSql, retrySql, type RetryTarget } from "./sql/retry";
@@ -195,6 +195,12 @@ export async function countByState(runner: SqlRunner, filter: { connectionId?: s
   const counts = Object.fromEntries(QUEUE_STATES.map((state) => [state, 0])) as Record<QueueState, number>;
   for (const row of rows) counts[row.state] = row.count;
   return counts;
+}
+
+/** When the queue next has an item to claim (a due time or a lease end), or null when nothing waits. */
+export async function nextDueAt(runner: SqlRunner): Promise<Date | null> {
+  const [row] = await runner.query<{ next: Date | string | null }>(NEXT_DUE_SQL);
+  return row?.next == null ? null : new Date(row.next);
 }
 
 /** Parked items, most recent error first. */

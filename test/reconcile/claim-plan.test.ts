@@ -1,5 +1,6 @@
 /**
- * The claim stays an index lookup however many subjects the queue has seen. The embedded database
+ * The claim, and the workers' "when is the next item due", stay index lookups however many subjects
+ * the queue has seen. The embedded database
  * plans every statement generically (src/db/pglite/open.ts), and the plan is made again after each
  * ANALYZE: with a bound LIMIT and an index over every item, a queue whose items were mostly done got
  * a plan that scanned the whole table on every claim. Checked here as the plans themselves, on both
@@ -8,6 +9,7 @@
 import { SqlParams } from "../../src/db/sql-params";
 import * as queue from "../../src/reconcile/queue";
 import { claimSql } from "../../src/reconcile/sql/claim";
+import { NEXT_DUE_SQL } from "../../src/reconcile/sql/reads";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 
 let testDb: TestDatabase;
@@ -43,7 +45,8 @@ async function genericPlan(build: (p: SqlParams) => string): Promise<string> {
   await sql.exec(`SET plan_cache_mode = force_generic_plan`);
   await sql.exec(`PREPARE plan_check AS ${statement}`);
   try {
-    const rows = await sql.query<{ "QUERY PLAN": string }>(`EXPLAIN EXECUTE plan_check(${p.values.map(literal).join(", ")})`);
+    const args = p.values.length ? `(${p.values.map(literal).join(", ")})` : "";
+    const rows = await sql.query<{ "QUERY PLAN": string }>(`EXPLAIN EXECUTE plan_check${args}`);
     return rows.map((r) => r["QUERY PLAN"]).join("\n");
   } finally {
     await sql.exec(`DEALLOCATE plan_check`);
@@ -56,6 +59,37 @@ test(`a worker's claim reads the due index and updates by primary key after ANAL
   expect(plan).toContain("ReconcileItem_due_idx");
   expect(plan).toContain("ReconcileItem_pkey");
   expect(plan).not.toMatch(/Seq Scan on "ReconcileItem"/);
+});
+
+test("the next due time is read from the due index, one priority at a time", async () => {
+  const plan = await genericPlan(() => NEXT_DUE_SQL);
+  expect(plan).toContain("ReconcileItem_due_idx");
+  expect(plan).not.toMatch(/Seq Scan on "ReconcileItem"/);
+});
+
+test("the next due time is the earliest due time or lease end of any priority, null when nothing waits", async () => {
+  const own = await createTestDatabase();
+  try {
+    const runner = own.db.direct;
+    expect(await queue.nextDueAt(runner)).toBeNull();
+    const [connection] = await runner.query<{ id: string }>(`INSERT INTO "Connection" ("id", "name", "idp", "updatedAt") VALUES (gen_random_uuid(), 'next-due', 'generic', now()) RETURNING "id"`);
+    const add = (priority: number, state: string, nextAttemptAt: string | null) =>
+      runner.query(`INSERT INTO "ReconcileItem" ("connectionId", "subjectType", "subjectId", "state", "nextAttemptAt", "priority") VALUES ($1::uuid, 'gitlab_group', gen_random_uuid(), $2::"ReconcileState", $3::timestamptz, $4::smallint)`, [
+        connection.id,
+        state,
+        nextAttemptAt,
+        priority,
+      ]);
+    await add(1, "done", null);
+    await add(2, "pending", null); // held: no due time
+    expect(await queue.nextDueAt(runner)).toBeNull();
+    await add(2, "pending", "2000-01-01T00:00:03Z");
+    await add(0, "pending", "2000-01-01T00:00:05Z");
+    await add(1, "claimed", "2000-01-01T00:00:02Z");
+    expect(await queue.nextDueAt(runner)).toEqual(new Date("2000-01-01T00:00:02Z"));
+  } finally {
+    await own.close();
+  }
 });
 
 test("the claim takes the one due item among the done ones", async () => {
