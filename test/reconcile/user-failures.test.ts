@@ -53,6 +53,39 @@ test("429 with Retry-After on the create: retried by the client, then the pass f
   expect(await queue.findItem(bridge.db.direct, { subjectType: "user", subjectId: id })).toMatchObject({ state: "done", attempts: 0 });
 });
 
+test("a claim takes several due items at once; stopping hands back the ones no worker started, without spending an attempt", async () => {
+  const own = await startReconcilingBridge({ env: { RECONCILE_WORKERS: "2" } });
+  try {
+    // The first create answers after 1.5 s, every later one would take a minute.
+    own.emulator.faults.set({ script: [{ method: "POST", path: "/api/v4/users", times: 1, delayMs: 1_500 }, { method: "POST", path: "/api/v4/users", times: 100, delayMs: 60_000 }] });
+    const post = async (n: number) => (await scimClient(own)("post", "/Users", userBody(`${unique(`batch${n}-`)}@example.com`, { externalId: unique("ext-") }))).body.id as string;
+    const states = async (ids: string[]) => Promise.all(ids.map(async (id) => (await queue.findItem(own.db.direct, { subjectType: "user", subjectId: id }))!));
+    const until = async (what: string, ok: () => Promise<boolean>) => {
+      const deadline = Date.now() + 20_000;
+      while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    const first = [await post(1)];
+    await until("the first create reaching GitLab", async () => own.emulator.inFlight.current === 1);
+    first.push(await post(2));
+    await until("the second create reaching GitLab", async () => own.emulator.inFlight.current === 2);
+    // Both workers are busy: these wait, due, until the first create answers and its worker claims two.
+    const waiting = [await post(3), await post(4), await post(5)];
+    await until("a batch of two claimed", async () => (await states(waiting)).filter((item) => item.state === "claimed").length === 2);
+    const batch = (await states(waiting)).filter((item) => item.state === "claimed");
+    expect(new Set(batch.map((item) => item.claimedBy)).size).toBe(1); // one claim statement took both
+    await until("one of the batch's creates reaching GitLab", async () => own.emulator.inFlight.current === 2);
+
+    await own.reconciler.stop();
+    expect(await states([...first.slice(1), ...waiting])).toEqual(Array(4).fill(expect.objectContaining({ state: "pending", attempts: 0, claimedBy: null })));
+    expect((await states(first.slice(0, 1)))[0]).toMatchObject({ state: "done" });
+  } finally {
+    await own.close();
+  }
+});
+
 test("a permanent refusal (400) parks the user as failed with GitLab's message, after one call", async () => {
   const res = await scim("post", "/Users", userBody(`${unique("perm")}@example.com`, { externalId: unique("ext-") }));
   const id = res.body.id as string;
