@@ -17,12 +17,11 @@
  * Drift pass: `reconcile --full` over the same data once converged (nothing drifted): GitLab calls and
  * time until the queue is empty again.
  *
- * Run alone with `npm run bench -- --only memberships`; shrink with the BENCH_PUSH_* knobs.
+ * Run alone with `npm run bench -- --only memberships`; shrink with the BENCH_PUSH_* knobs; BENCH_DATABASE_URL runs
+ * the bridge on PostgreSQL (bench-database.ts).
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { startGitLabEmulator, ROOT_USER_ID, type RecordedResponse } from "../tools/gitlab-emulator";
+import { benchDatabase } from "./bench-database";
 import { startBridgeProcess, type BridgeProcess } from "./bridge-process";
 import { AnswerWatch, fmt, INSTANCE_ROUTES, measureBaselines, printResultTable, runCli, ScimSender, verdict, waitUntil } from "./reconcile";
 import { benchNumber } from "./seed";
@@ -44,7 +43,7 @@ function memberIndexes(k: number): number[] {
 }
 
 async function main(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gsb-bench-memberships-"));
+  const database = await benchDatabase("memberships");
   const watch = new AnswerWatch();
   const emulator = await startGitLabEmulator({ port: 0, requestLogLimit: 2_000_000, onResponse: watch.hook });
   const bridges: BridgeProcess[] = [];
@@ -56,7 +55,7 @@ async function main(): Promise<void> {
   }
   try {
     const memberships = GROUPS * MEMBERS;
-    console.log(`\nGitLab group memberships (bench/memberships.ts): ${fmt(USERS)} users, ${fmt(GROUPS)} groups, ${fmt(memberships)} memberships; emulator at ${LATENCY_MS} ms per call, GITLAB_CONCURRENCY ${CONCURRENCY}`);
+    console.log(`\nGitLab group memberships (bench/memberships.ts): ${fmt(USERS)} users, ${fmt(GROUPS)} groups, ${fmt(memberships)} memberships; emulator at ${LATENCY_MS} ms per call, GITLAB_CONCURRENCY ${CONCURRENCY}, ${database.label}`);
     const baselines = await measureBaselines();
     console.log(`  the emulator's pace on this machine, measured now: ${fmt(baselines.createsPerSecond)} calls/s at ${CONCURRENCY} at once (in theory ${fmt(CONCURRENCY / (LATENCY_MS / 1000))}/s)`);
 
@@ -68,8 +67,7 @@ async function main(): Promise<void> {
     const parent = await api("POST", "/groups", { name: "Bench teams", path: PARENT });
 
     const env: Record<string, string> = {
-      DATA_DIR: dataDir,
-      DATABASE_URL: "",
+      ...database.env,
       PORT: "0",
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
@@ -163,7 +161,7 @@ async function main(): Promise<void> {
   } finally {
     for (const b of bridges) await b.stop();
     await emulator.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await database.remove();
   }
 }
 

@@ -22,13 +22,13 @@
  *
  * Run alone with `npm run bench -- --only reconcile` (or `node dist/bench/reconcile.js` after a build);
  * `npm run bench` runs it after the SCIM rows. Sizes can be shrunk for a quick look with the BENCH_* knobs
- * above and BENCH_GITLAB_CONCURRENCY (8).
+ * above and BENCH_GITLAB_CONCURRENCY (8); BENCH_DATABASE_URL runs the bridge on PostgreSQL (bench-database.ts).
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { startGitLabEmulator, type GitLabEmulator, type RecordedResponse } from "../tools/gitlab-emulator";
+import { benchDatabase } from "./bench-database";
 import { ROOT, startBridgeProcess, type BridgeProcess } from "./bridge-process";
 import { measureEmulatorPace } from "./emulator-pace";
 import { benchNumber, benchUserResource } from "./seed";
@@ -208,7 +208,7 @@ interface SyncResult {
  * (b) The initial sync: load SYNC_USERS over SCIM into a bridge whose GitLab is down, stop it, and time a
  * fresh process from its start until GitLab has answered the last POST /users.
  */
-async function initialSync(emulator: GitLabEmulator, watch: AnswerWatch, dataDir: string, env: Record<string, string>, token: string, loader: BridgeProcess): Promise<{ result: SyncResult; bridge: BridgeProcess }> {
+async function initialSync(emulator: GitLabEmulator, watch: AnswerWatch, env: Record<string, string>, token: string, loader: BridgeProcess): Promise<{ result: SyncResult; bridge: BridgeProcess }> {
   emulator.faults.set({ outage: { status: 503, durationMs: 24 * 3_600_000 }, latency: { fixedMs: LATENCY_MS } });
   const loadStart = performance.now();
   let created = 0;
@@ -314,7 +314,7 @@ export function verdict(pass: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gsb-bench-reconcile-"));
+  const database = await benchDatabase("reconcile");
   const watch = new AnswerWatch();
   const emulator = await startGitLabEmulator({ port: 0, requestLogLimit: 1_000_000, onResponse: watch.hook });
   const bridges: BridgeProcess[] = [];
@@ -326,15 +326,14 @@ async function main(): Promise<void> {
     });
   }
   try {
-    console.log(`\nGitLab reconciliation (bench/reconcile.ts): emulator at ${LATENCY_MS} ms per call, GITLAB_CONCURRENCY ${CONCURRENCY}`);
+    console.log(`\nGitLab reconciliation (bench/reconcile.ts): emulator at ${LATENCY_MS} ms per call, GITLAB_CONCURRENCY ${CONCURRENCY}, ${database.label}`);
     const baselines = await measureBaselines();
     const theoretical = CONCURRENCY / (LATENCY_MS / 1000);
     console.log(`  baselines, measured now: POST /users straight to the emulator ×${CONCURRENCY} at once: ${fmt(baselines.createsPerSecond)}/s (in theory ${fmt(theoretical)}/s); one block call: p50 ${fmt(baselines.blockP50Ms, 1)} ms, p99 ${fmt(baselines.blockP99Ms, 1)} ms`);
 
     emulator.faults.set({ latency: { fixedMs: LATENCY_MS } });
     const env: Record<string, string> = {
-      DATA_DIR: dataDir,
-      DATABASE_URL: "",
+      ...database.env,
       PORT: "0",
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
@@ -347,7 +346,7 @@ async function main(): Promise<void> {
     bridges.push(loader);
     const token = (JSON.parse(await runCli(["connection", "create", "--name", "bench-reconcile", "--idp", "entra", "--json"], env)) as { token: string }).token;
 
-    const { result: sync, bridge } = await initialSync(emulator, watch, dataDir, env, token, loader);
+    const { result: sync, bridge } = await initialSync(emulator, watch, env, token, loader);
     bridges.push(bridge);
 
     const scim = new ScimSender(bridge.url, token);
@@ -387,7 +386,7 @@ async function main(): Promise<void> {
   } finally {
     for (const b of bridges) await b.stop();
     await emulator.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await database.remove();
   }
 }
 
