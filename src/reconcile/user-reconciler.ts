@@ -41,7 +41,6 @@ import { parkSql } from "./sql/park";
 import { countRecentOffboardings } from "./sql/recent-offboardings";
 import { settleUserSql, type UserSettlement } from "./sql/settle-user";
 
-
 /** Rounds of lookups a pass makes at most (identity, email, username, then suffixed usernames). */
 const MAX_PLAN_ROUNDS = 8;
 const MAX_ERROR_LENGTH = 2_000;

@@ -2,18 +2,19 @@
  * The reconcile workers of this process: RECONCILE_WORKERS claim loops over the durable queue
  * (queue.ts), each reconciling one subject at a time.
  *
- * A loop takes a claimed item from `ready`, or claims up to CLAIM_BATCH due items (offboardings first)
- * and keeps the rest in `ready` for the next free loop, runs its pass, and looks again. With nothing due it
- * sleeps until the earliest of: a wake-up (`wake`, called after every committed SCIM write in this
- * process, so a change is picked up at once), the next due time it knows of (a retry's backoff), or
- * RECONCILE_POLL_MS (work marked by another bridge instance). A wake-up wakes one sleeper; a loop that
- * found work wakes another, so a burst spreads over the workers without a stampede of claims.
+ * A loop takes a claimed item from `ready`, or claims up to CLAIM_BATCH due items (offboardings
+ * first) and keeps the rest in `ready` for the next free loop; it runs the pass and looks again. With
+ * nothing due it sleeps until the earliest of: a wake-up (`wake`, called after every committed SCIM
+ * write in this process, so a change is picked up at once), the next due time it knows of (a retry's
+ * backoff), or RECONCILE_POLL_MS (work marked by another bridge instance). A wake-up wakes one sleeper;
+ * a loop that found work wakes another, so a burst spreads over the workers without a stampede of
+ * claims.
  *
  * Leases: a pass renews its claim every third of RECONCILE_LEASE_MS; if the claim was lost (another
  * process took the item over after an expired lease), the pass is aborted. Stop: the loops finish,
  * passes in flight are aborted (their GitLab calls cancelled) and their claims released without
- * spending an attempt; a call GitLab already carried out is repeated later, and every call is
- * idempotent.
+ * spending an attempt, and so are the claims of a batch no loop started; a call GitLab already
+ * carried out is repeated later, and every call is idempotent.
  *
  * Each kind of subject has its pass (PASSES): a SCIM user's, a SCIM group's, a GitLab group's.
  */

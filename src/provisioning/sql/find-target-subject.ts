@@ -3,8 +3,7 @@
  * its connection's name and stored settings, the grants of its rules to linked users (desired, before
  * the planner folds them: gitlab-membership-plan.ts), the memberships the bridge manages (applied, each
  * with whether its user left), the standing conflicts and whether a rule is authoritative. Null when
- * the target is gone (its
- * last rule removed with it, or its connection deleted).
+ * the target is gone (its last rule removed with it, or its connection deleted).
  *
  * A grant needs a live SCIM group a rule of the target matches (mappingMatchesGroupSql, the one
  * definition), a member not deleted, and a link to a GitLab user that still exists.

@@ -27,7 +27,8 @@ export interface ClaimRequest {
  * The limit is written into the statement, not bound: the embedded database plans generically (open.ts),
  * and a generic plan for an unknown LIMIT expects 10% of the queue, so the UPDATE hash-joined a
  * sequential scan of every ReconcileItem (done ones included) on every claim: 2 ms at 12,000 items,
- * growing with the table. With the literal (1 for a worker) it takes the claimed rows by primary key.
+ * growing with the table. With the literal (a worker's batch, up to 4) it takes the claimed rows by
+ * primary key.
  */
 function limitLiteral(limit: number): string {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a claim's limit must be a positive integer, got ${limit}`);
