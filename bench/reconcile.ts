@@ -170,8 +170,8 @@ export async function waitUntil(what: string, done: () => boolean, progress: () 
 
 /**
  * The baselines, measured now on this machine: a second emulator with the same latency, sent
- * CONCURRENCY loops of POST /users straight from here (the pace GitLab allows), and single block calls
- * one after the other (the least an offboarding can take).
+ * CONCURRENCY loops of POST /users from a process of their own (emulator-pace.ts: the pace GitLab
+ * allows), and single block calls from here one after the other (the least an offboarding can take).
  */
 export async function measureBaselines(): Promise<{ createsPerSecond: number; blockP50Ms: number; blockP99Ms: number }> {
   const emulator = await startGitLabEmulator({ port: 0, requestLogLimit: 1_000 });
