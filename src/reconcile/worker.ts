@@ -122,6 +122,20 @@ export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers 
     return Math.min(options.pollMs, next.getTime() - now().getTime());
   }
 
+  /**
+   * A batch's item waits in `ready` for milliseconds, unless every loop is held up (an outage, on the
+   * breaker): a lease run half down is renewed before the pass starts, and null means the claim is lost.
+   */
+  async function keepLease(claim: queue.Claim): Promise<queue.Claim | null> {
+    if (claim.leaseUntil.getTime() - now().getTime() > options.leaseMs / 2) return claim;
+    try {
+      return await queue.renew(options.runner, claim, options.leaseMs, now());
+    } catch (error) {
+      options.logger.warn({ err: error, subjectId: claim.subjectId }, "could not renew a reconcile lease");
+      return claim; // the pass renews again as it runs, and a claim lost meanwhile aborts it
+    }
+  }
+
   async function runPass(claim: queue.Claim): Promise<PassOutcome> {
     const reconcile = PASSES[claim.subjectType];
     const pass = new AbortController();
@@ -154,7 +168,9 @@ export function startReconcileWorkers(options: WorkerOptions): ReconcileWorkers 
       let claims: queue.Claim[] = [];
       const taken = ready.shift();
       if (taken) {
-        claims = [taken];
+        const held = await keepLease(taken);
+        if (!held) continue; // its lease ran out and another instance took the item over: look again
+        claims = [held];
       } else {
         try {
           claims = await queue.claim(options.runner, { claimedBy, limit: Math.min(CLAIM_BATCH, options.workers), leaseMs: options.leaseMs }, options.policy, now());

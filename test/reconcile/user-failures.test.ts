@@ -86,6 +86,52 @@ test("a claim takes several due items at once; stopping hands back the ones no w
   }
 });
 
+test("a batch's item whose lease ran out while every worker was busy is not worked on once another instance has taken it over", async () => {
+  const own = await startReconcilingBridge({ env: { RECONCILE_WORKERS: "2", RECONCILE_LEASE_MS: "3000" } });
+  try {
+    // Creates answer after 1.5 s, then a minute (the second worker is held up), then 6 s, then at once.
+    own.emulator.faults.set({
+      script: [
+        { method: "POST", path: "/api/v4/users", times: 1, delayMs: 1_500 },
+        { method: "POST", path: "/api/v4/users", times: 1, delayMs: 60_000 },
+        { method: "POST", path: "/api/v4/users", times: 1, delayMs: 6_000 },
+      ],
+    });
+    const emails: string[] = [];
+    const post = async (n: number) => {
+      emails[n] = `${unique(`lease${n}-`)}@example.com`;
+      return (await scimClient(own)("post", "/Users", userBody(emails[n], { externalId: unique("ext-") }))).body.id as string;
+    };
+    const item = async (id: string) => (await queue.findItem(own.db.direct, { subjectType: "user", subjectId: id }))!;
+    const until = async (what: string, ok: () => Promise<boolean>) => {
+      const deadline = Date.now() + 20_000;
+      while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    await post(1);
+    await until("the first create reaching GitLab", async () => own.emulator.inFlight.current === 1);
+    await post(2);
+    await until("the second create reaching GitLab", async () => own.emulator.inFlight.current === 2);
+    const [third, fourth] = [await post(3), await post(4)];
+    // The first worker claims the third and fourth together and works on the third for 6 s.
+    await until("the batch claimed", async () => (await item(third)).state === "claimed" && (await item(fourth)).state === "claimed");
+    await until("the fourth's lease ending", async () => (await item(fourth)).nextAttemptAt!.getTime() < Date.now());
+    const taken = await queue.claim(own.db.direct, { claimedBy: "other-instance/0", limit: 1, leaseMs: 60_000 }, queue.DEFAULT_RETRY_POLICY, new Date());
+    expect(taken.map((c) => c.subjectId)).toEqual([fourth]);
+    const fifth = await post(5);
+    // Done with the third, the worker drops the fourth (no longer its claim) and goes on to the fifth.
+    await until("the fifth created", async () => (await item(fifth)).state === "done");
+    const created = (await gitlabCalls(own)).filter((c) => c.method === "POST" && c.path === "/api/v4/users").map((c) => (c.body as { email?: string } | undefined)?.email);
+    expect(created).toContain(emails[5]);
+    expect(created).not.toContain(emails[4]);
+    expect(await item(fourth)).toMatchObject({ state: "claimed", claimedBy: "other-instance/0" });
+  } finally {
+    await own.close();
+  }
+});
+
 test("a permanent refusal (400) parks the user as failed with GitLab's message, after one call", async () => {
   const res = await scim("post", "/Users", userBody(`${unique("perm")}@example.com`, { externalId: unique("ext-") }));
   const id = res.body.id as string;
