@@ -53,6 +53,15 @@ test("429 with Retry-After on the create: retried by the client, then the pass f
   expect(await queue.findItem(bridge.db.direct, { subjectType: "user", subjectId: id })).toMatchObject({ state: "done", attempts: 0 });
 });
 
+/** Waits (with a deadline) until `ok` holds, looking every 10 ms: for moments inside a worker's pass, which quiet() cannot wait for. */
+async function happens(what: string, ok: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 test("a claim takes several due items at once; stopping hands back the ones no worker started, without spending an attempt", async () => {
   const own = await startReconcilingBridge({ env: { RECONCILE_WORKERS: "2" } });
   try {
@@ -60,23 +69,16 @@ test("a claim takes several due items at once; stopping hands back the ones no w
     own.emulator.faults.set({ script: [{ method: "POST", path: "/api/v4/users", times: 1, delayMs: 1_500 }, { method: "POST", path: "/api/v4/users", times: 100, delayMs: 60_000 }] });
     const post = async (n: number) => (await scimClient(own)("post", "/Users", userBody(`${unique(`batch${n}-`)}@example.com`, { externalId: unique("ext-") }))).body.id as string;
     const states = async (ids: string[]) => Promise.all(ids.map(async (id) => (await queue.findItem(own.db.direct, { subjectType: "user", subjectId: id }))!));
-    const until = async (what: string, ok: () => Promise<boolean>) => {
-      const deadline = Date.now() + 20_000;
-      while (!(await ok())) {
-        if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
     const first = [await post(1)];
-    await until("the first create reaching GitLab", async () => own.emulator.inFlight.current === 1);
+    await happens("the first create reaching GitLab", async () => own.emulator.inFlight.current === 1);
     first.push(await post(2));
-    await until("the second create reaching GitLab", async () => own.emulator.inFlight.current === 2);
+    await happens("the second create reaching GitLab", async () => own.emulator.inFlight.current === 2);
     // Both workers are busy: these wait, due, until the first create answers and its worker claims two.
     const waiting = [await post(3), await post(4), await post(5)];
-    await until("a batch of two claimed", async () => (await states(waiting)).filter((item) => item.state === "claimed").length === 2);
+    await happens("a batch of two claimed", async () => (await states(waiting)).filter((item) => item.state === "claimed").length === 2);
     const batch = (await states(waiting)).filter((item) => item.state === "claimed");
     expect(new Set(batch.map((item) => item.claimedBy)).size).toBe(1); // one claim statement took both
-    await until("one of the batch's creates reaching GitLab", async () => own.emulator.inFlight.current === 2);
+    await happens("one of the batch's creates reaching GitLab", async () => own.emulator.inFlight.current === 2);
 
     await own.reconciler.stop();
     expect(await states([...first.slice(1), ...waiting])).toEqual(Array(4).fill(expect.objectContaining({ state: "pending", attempts: 0, claimedBy: null })));
@@ -103,26 +105,19 @@ test("a batch's item whose lease ran out while every worker was busy is not work
       return (await scimClient(own)("post", "/Users", userBody(emails[n], { externalId: unique("ext-") }))).body.id as string;
     };
     const item = async (id: string) => (await queue.findItem(own.db.direct, { subjectType: "user", subjectId: id }))!;
-    const until = async (what: string, ok: () => Promise<boolean>) => {
-      const deadline = Date.now() + 20_000;
-      while (!(await ok())) {
-        if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
     await post(1);
-    await until("the first create reaching GitLab", async () => own.emulator.inFlight.current === 1);
+    await happens("the first create reaching GitLab", async () => own.emulator.inFlight.current === 1);
     await post(2);
-    await until("the second create reaching GitLab", async () => own.emulator.inFlight.current === 2);
+    await happens("the second create reaching GitLab", async () => own.emulator.inFlight.current === 2);
     const [third, fourth] = [await post(3), await post(4)];
     // The first worker claims the third and fourth together and works on the third for 6 s.
-    await until("the batch claimed", async () => (await item(third)).state === "claimed" && (await item(fourth)).state === "claimed");
-    await until("the fourth's lease ending", async () => (await item(fourth)).nextAttemptAt!.getTime() < Date.now());
+    await happens("the batch claimed", async () => (await item(third)).state === "claimed" && (await item(fourth)).state === "claimed");
+    await happens("the fourth's lease ending", async () => (await item(fourth)).nextAttemptAt!.getTime() < Date.now());
     const taken = await queue.claim(own.db.direct, { claimedBy: "other-instance/0", limit: 1, leaseMs: 60_000 }, queue.DEFAULT_RETRY_POLICY, new Date());
     expect(taken.map((c) => c.subjectId)).toEqual([fourth]);
     const fifth = await post(5);
     // Done with the third, the worker drops the fourth (no longer its claim) and goes on to the fifth.
-    await until("the fifth created", async () => (await item(fifth)).state === "done");
+    await happens("the fifth created", async () => (await item(fifth)).state === "done");
     const created = (await gitlabCalls(own)).filter((c) => c.method === "POST" && c.path === "/api/v4/users").map((c) => (c.body as { email?: string } | undefined)?.email);
     expect(created).toContain(emails[5]);
     expect(created).not.toContain(emails[4]);
