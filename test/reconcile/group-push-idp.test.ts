@@ -20,6 +20,7 @@ import { ENTERPRISE, GROUP_SCHEMA, LIST_RESPONSE, PATCH_OP, USER_SCHEMA, scimCli
 import type { ConnectionSettings } from "../../src/connections/settings";
 import { gitlabCalls, gitlabUser, gitlabUsers, lastSeq, linkOf, seedGitLab } from "./helpers/gitlab-view";
 import { levelsOf, seedGroup, unique } from "./helpers/memberships";
+import { until } from "./helpers/waits";
 
 const { reporter: REPORTER, developer: DEVELOPER, maintainer: MAINTAINER, owner: OWNER } = ACCESS_LEVELS;
 /** Entra's own schema URN on groups it creates (E-23); the bridge tolerates it. */
@@ -384,18 +385,6 @@ describe("issue 11 item 5: offboarding with remove_memberships", () => {
 });
 
 describe("the user pass marks the user's GitLab groups (issue 11, part D)", () => {
-  /** Waits, with a deadline, for a state a retry due later reaches (quiet() alone stops at a pending retry). */
-  async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (ok(value)) return value;
-      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
-      await bridge.quiet();
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
   afterEach(() => bridge.emulator.faults.clear());
 
   test("Okta O-02 create throttled (contract §6: 429 Retry-After), O-09 group pushed meanwhile: the member is absent until linked, then the link's pass adds it", async () => {
@@ -414,8 +403,8 @@ describe("the user pass marks the user's GitLab groups (issue 11, part D)", () =
     expect(await levelsOf(bridge, g)).toEqual({});
     expect(await targetOf(bridge, targetId)).toMatchObject({ syncState: "synced", memberships: [] });
 
-    const link = await until(() => linkOf(bridge, user.body.id), (l) => l?.gitlabUserId != null);
-    const members = await until(() => levelsOf(bridge, g), (m) => Object.keys(m).length > 0);
+    const link = await until(bridge, () => linkOf(bridge, user.body.id), (l) => l?.gitlabUserId != null);
+    const members = await until(bridge, () => levelsOf(bridge, g), (m) => Object.keys(m).length > 0);
     expect(members).toEqual({ [link!.gitlabUserId!]: DEVELOPER });
   });
 

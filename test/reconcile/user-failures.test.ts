@@ -9,6 +9,7 @@ import { startReconcilingBridge, type ReconcilingBridge } from "../helpers/recon
 import * as queue from "../../src/reconcile/queue";
 import { PATCH_OP, scimClient, userBody, type ScimClient } from "../scim/scim-client";
 import { auditOf, callLines, gitlabCalls, lastSeq, linkOf } from "./helpers/gitlab-view";
+import { happens, until } from "./helpers/waits";
 
 let bridge: ReconcilingBridge;
 let scim: ScimClient;
@@ -22,17 +23,6 @@ afterEach(() => bridge.emulator.faults.clear());
 
 const unique = (prefix: string) => `${prefix}${crypto.randomBytes(3).toString("hex")}`;
 
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
-    await bridge.quiet();
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 test("429 with Retry-After on the create: retried by the client, then the pass fails and waits at least Retry-After; then it converges", async () => {
   bridge.emulator.faults.set({ script: [{ method: "POST", path: "/api/v4/users", times: 3, respond: { status: 429, body: { message: { error: "This endpoint has been requested too many times. Try again later." } }, headers: { "Retry-After": "2" } } }] });
   const since = await lastSeq(bridge);
@@ -43,7 +33,7 @@ test("429 with Retry-After on the create: retried by the client, then the pass f
   expect(item).toMatchObject({ state: "pending", attempts: 1, lastError: expect.stringContaining("429") });
   expect(item.nextAttemptAt!.getTime() - item.lastErrorAt!.getTime()).toBeGreaterThanOrEqual(2_000);
   expect(await linkOf(bridge, id)).toMatchObject({ syncState: "pending", lastError: expect.stringContaining("429") });
-  const link = await until(() => linkOf(bridge, id), (l) => l?.syncState === "synced");
+  const link = await until(bridge, () => linkOf(bridge, id), (l) => l?.syncState === "synced");
   expect(link).toMatchObject({ linkedBy: "created", lastError: null });
   expect(callLines(await gitlabCalls(bridge, since))).toEqual(["POST /api/v4/users", "POST /api/v4/users", "POST /api/v4/users", "POST /api/v4/users"]);
   const calls = (await auditOf(bridge, id)).filter((a) => a.action === "gitlab.call");
@@ -52,15 +42,6 @@ test("429 with Retry-After on the create: retried by the client, then the pass f
   expect(calls.every((c) => c.requestId === res.headers["x-request-id"])).toBe(true);
   expect(await queue.findItem(bridge.db.direct, { subjectType: "user", subjectId: id })).toMatchObject({ state: "done", attempts: 0 });
 });
-
-/** Waits (with a deadline) until `ok` holds, looking every 10 ms: for moments inside a worker's pass, which quiet() cannot wait for. */
-async function happens(what: string, ok: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test("a claim takes several due items at once; stopping hands back the ones no worker started, without spending an attempt", async () => {
   const own = await startReconcilingBridge({ env: { RECONCILE_WORKERS: "2" } });
@@ -143,7 +124,7 @@ test("a permanent refusal (400) parks the user as failed with GitLab's message, 
   // An admin's retry (queue.retry, the CLI's `retry`) makes it due again; GitLab now takes it.
   await queue.retry(bridge.db.direct, { subjectType: "user", subjectId: id }, new Date());
   bridge.reconciler.workers.wake();
-  await until(() => linkOf(bridge, id), (l) => l?.syncState === "synced");
+  await until(bridge, () => linkOf(bridge, id), (l) => l?.syncState === "synced");
   expect(await linkOf(bridge, id)).toMatchObject({ appliedName: "Too Long", lastError: null });
 });
 
@@ -154,11 +135,7 @@ test("stopping the workers mid-call releases the claim without spending an attem
     const res = await scimClient(own)("post", "/Users", userBody(`${unique("stop")}@example.com`, { externalId: unique("ext-") }));
     const id = res.body.id as string;
     const find = () => queue.findItem(own.db.direct, { subjectType: "user", subjectId: id });
-    const deadline = Date.now() + 20_000;
-    while ((await find())?.state !== "claimed" || own.emulator.inFlight.current === 0) {
-      if (Date.now() > deadline) throw new Error("the create never reached GitLab");
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await happens("the create reaching GitLab", async () => (await find())?.state === "claimed" && own.emulator.inFlight.current > 0);
     const stopping = Date.now();
     await own.reconciler.stop();
     // The call in flight was cancelled, not waited for (its answer would take a minute).
