@@ -23,7 +23,7 @@
 import { startGitLabEmulator, ROOT_USER_ID, type RecordedResponse } from "../tools/gitlab-emulator";
 import { benchDatabase } from "./bench-database";
 import { startBridgeProcess, type BridgeProcess } from "./bridge-process";
-import { AnswerWatch, fmt, INSTANCE_ROUTES, measureBaselines, printResultTable, runCli, ScimSender, verdict, waitUntil } from "./reconcile";
+import { AnswerWatch, fmt, INSTANCE_ROUTES, measureBaselines, printResultTable, printTargetsLine, runCli, runMain, ScimSender, verdict, waitUntil } from "./reconcile";
 import { benchNumber } from "./seed";
 
 const LATENCY_MS = benchNumber("BENCH_GITLAB_LATENCY_MS", 20);
@@ -156,8 +156,7 @@ async function main(): Promise<void> {
     console.log(
       `  phases, from the bridge's start: listening ${fmt((listeningAt - startedAt) / 1000, 1)} s; last user created ${phase("POST /api/v4/users")}; last subgroup created ${phase("POST /api/v4/groups")}; last members added ${phase("POST /api/v4/groups/{id}/members")}`,
     );
-    const failed = rows.filter((r) => r[5] === "FAIL").map((r) => r[0]);
-    console.log(failed.length ? `  targets missed: ${failed.join("; ")}` : "  all targets met");
+    printTargetsLine(rows);
   } finally {
     for (const b of bridges) await b.stop();
     await emulator.close();
@@ -165,12 +164,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(main);

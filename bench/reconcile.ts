@@ -309,6 +309,23 @@ export function printResultTable(rows: string[][]): void {
   rows.forEach(print);
 }
 
+/** The last line of a result table's report: the targets missed, by name, or that all were met. */
+export function printTargetsLine(rows: string[][]): void {
+  const failed = rows.filter((r) => r[5] === "FAIL").map((r) => r[0]);
+  console.log(failed.length ? `  targets missed: ${failed.join("; ")}` : "  all targets met");
+}
+
+/** Runs a benchmark's main as its process: exit 0, or 1 with the error printed. */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+
 export function verdict(pass: boolean): string {
   return pass ? "pass" : "FAIL";
 }
@@ -381,8 +398,7 @@ async function main(): Promise<void> {
     printResultTable(rows);
     console.log(`\n  initial sync: ${fmt(sync.users)} users in ${fmt(sync.seconds, 1)} s; GitLab calls by route: ${[...sync.byRoute].map(([k, v]) => `${k} ${fmt(v)}`).join(", ")}`);
     console.log(`  offboarding: ${OFFBOARD_USERS} users each, one after the other; under load ${loaded.duringLoad}/${OFFBOARD_USERS} offboardings started while the ${fmt(LOAD_USERS)} creates were still being posted or reconciled; blocks answered before the SCIM answer arrived (counted as 0 ms): quiet ${quiet.beforeAnswer}, under load ${loaded.beforeAnswer}`);
-    const failed = rows.filter((r) => r[5] === "FAIL").map((r) => r[0]);
-    console.log(failed.length ? `  targets missed: ${failed.join("; ")}` : "  all targets met");
+    printTargetsLine(rows);
   } finally {
     for (const b of bridges) await b.stop();
     await emulator.close();
@@ -390,12 +406,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(main);
