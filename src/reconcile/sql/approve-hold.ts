@@ -6,9 +6,8 @@
  * "reconcile.hold_approved" audit event by the deciding actor. A hold that is not held changes
  * nothing and returns no row (the caller says why).
  */
-import { auditInsertSql } from "../../audit/audit";
 import type { SqlParams } from "../../db/sql-params";
-import { HOLD_COLUMNS } from "./hold-columns";
+import { holdDecidedSql } from "./hold-columns";
 
 export function approveHoldSql(p: SqlParams, holdId: string, decision: { actor: string; requestId?: string }, now: Date): string {
   const at = p.timestamp(now);
@@ -28,14 +27,5 @@ export function approveHoldSql(p: SqlParams, holdId: string, decision: { actor: 
       UPDATE "GitLabGroupTarget" SET "syncState" = 'pending', "updatedAt" = ${at}
       WHERE "syncState" = 'held' AND "id" IN (SELECT "subjectId" FROM q WHERE "subjectType" = 'gitlab_group')
       RETURNING 1),
-    a AS (${auditInsertSql(p, "h", {
-      at: now,
-      actor: decision.actor,
-      action: "reconcile.hold_approved",
-      subjectType: "hold",
-      requestId: decision.requestId,
-      connectionIdSql: `s."connectionId"`,
-      detailsSql: `jsonb_build_object('kind', s."kind", 'summary', s."summary", 'counts', s."counts", 'items', (SELECT count(*) FROM q)::int)`,
-    })})
-    SELECT ${HOLD_COLUMNS}, (SELECT count(*) FROM q)::int AS "items" FROM h`;
+    ${holdDecidedSql(p, "reconcile.hold_approved", decision, now)}`;
 }
