@@ -10,6 +10,7 @@
  * Nothing here holds the token: errors carry the method, the path we built, the status and GitLab's
  * text, and the caller's `redact` runs over GitLab's text before it is kept.
  */
+import type { AnswerHeaders } from "./transport";
 
 export type GitLabErrorKind = "retryable" | "permanent";
 
@@ -95,7 +96,7 @@ export function gitlabMessageOf(body: unknown, text: string): string | null {
 }
 
 /** Retry-After (seconds or an HTTP date), else RateLimit-Reset (Unix seconds) on a 429; in ms from now. */
-export function retryAfterMsOf(status: number, headers: Headers, nowMs: number): number | null {
+export function retryAfterMsOf(status: number, headers: AnswerHeaders, nowMs: number): number | null {
   const retryAfter = headers.get("retry-after");
   if (retryAfter !== null && retryAfter.trim() !== "") {
     if (/^\d+$/.test(retryAfter.trim())) return Number(retryAfter) * 1000;
@@ -111,12 +112,12 @@ export function retryAfterMsOf(status: number, headers: Headers, nowMs: number):
  * contract §6 / §9.14: Rack::Attack's global throttle answers plain text and names itself in
  * RateLimit-Name; the per-endpoint limiters answer JSON without those headers.
  */
-function isGlobalThrottle(headers: Headers): boolean {
+function isGlobalThrottle(headers: AnswerHeaders): boolean {
   return headers.has("ratelimit-name") || !(headers.get("content-type") ?? "").includes("json");
 }
 
 /** Classifies an HTTP answer GitLab gave with a status the operation does not accept. */
-export function errorFromAnswer(method: string, path: string, status: number, headers: Headers, body: unknown, text: string, nowMs: number, redact: (s: string) => string): GitLabError {
+export function errorFromAnswer(method: string, path: string, status: number, headers: AnswerHeaders, body: unknown, text: string, nowMs: number, redact: (s: string) => string): GitLabError {
   const raw = gitlabMessageOf(body, text);
   const gitlabMessage = raw === null ? null : redact(raw);
   const retryAfterMs = retryAfterMsOf(status, headers, nowMs);

@@ -8,6 +8,7 @@
  *
  * States: no knowledge → free → pacing (below low water) → exhausted (remaining 0) → free after reset.
  */
+import type { AnswerHeaders } from "./transport";
 
 export class RateLimitPacer {
   private remaining: number | null = null;
@@ -18,7 +19,7 @@ export class RateLimitPacer {
   constructor(private readonly lowWater: number) {}
 
   /** Reads the headers of an answer. RateLimit-Limit is per minute and Remaining per window (§6). */
-  observe(headers: Headers): void {
+  observe(headers: AnswerHeaders): void {
     const remaining = headers.get("ratelimit-remaining");
     const reset = headers.get("ratelimit-reset");
     if (remaining === null || reset === null || !/^\d+$/.test(remaining) || !/^\d+$/.test(reset)) return;

@@ -154,7 +154,9 @@ describe("the GitLab-wide breaker", () => {
   });
 
   test("a waiting call leaves when its signal aborts; closing the client fails the rest", async () => {
-    await faults({ outage: { status: 503, durationMs: 600_000 } });
+    // The outage outlasts many cooldowns: each probe moves the emulator's clock by one (client-harness.ts),
+    // and an outage over after one probe let the waiting call through before close() (a race on I/O speed).
+    await faults({ outage: { status: 503, durationMs: 1_000 * 600_000 } });
     const client = t.client({ breaker: { failureThreshold: 1, minCooldownMs: 600_000, maxCooldownMs: 600_000 } });
     const controller = new AbortController();
     const aborted = client.call({ method: "GET", path: "/user" }, { signal: controller.signal }).catch((e: unknown) => e);
