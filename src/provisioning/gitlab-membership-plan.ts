@@ -7,7 +7,8 @@
  * Desired (desiredMemberships): every linked member of every live SCIM group a rule of the target
  * matches, active (or any active-ness when removeMemberships is off), at the highest level any of its
  * rules grants; it expires only if every granting rule at that level expires, on today + the longest
- * expiresInDays (issue 11 item 1).
+ * expiresInDays (issue 11 item 1). A managed membership remembers the number of days its expiry was set
+ * for: when a rule's days change, the expiry is set again from today; days merely passing change nothing.
  *
  * Ownership (issue 11 item 3): only managed memberships are changed or removed. A user the bridge would
  * add is observed first (a multi-user add would silently change a hand-made level, contract Addenda):
@@ -44,6 +45,8 @@ export interface DesiredMembership {
   accessLevel: number;
   /** YYYY-MM-DD, or null: does not expire. */
   expiresAt: string | null;
+  /** The rule's days expiresAt was computed from (null: does not expire). */
+  expiresInDays: number | null;
 }
 
 /** A membership the bridge manages (GitLabMembership). */
@@ -52,6 +55,8 @@ export interface AppliedMembership {
   scimUserId: string | null;
   accessLevel: number;
   expiresAt: string | null;
+  /** The rule's days the bridge set expiresAt for; null when it set none or took GitLab's (adopted). */
+  expiresInDays: number | null;
   origin: "created" | "adopted";
   /** Its SCIM user is inactive or deleted (or gone): removing it cascades (skip_subresources=false). */
   leaver: boolean;
@@ -100,6 +105,7 @@ export interface PlannedAdd {
 export interface AddBatch {
   accessLevel: number;
   expiresAt: string | null;
+  expiresInDays: number | null;
   members: PlannedAdd[];
 }
 
@@ -107,7 +113,10 @@ export interface Adoption {
   gitlabUserId: number;
   scimUserId: string;
   accessLevel: number;
+  /** GitLab's expiry, kept. */
   expiresAt: string | null;
+  /** The rule's days when GitLab's expiry is the one the rule gives today, else null. */
+  expiresInDays: number | null;
 }
 
 export interface LevelChange {
@@ -118,6 +127,8 @@ export interface LevelChange {
   to: number;
   /** The new expiry; undefined leaves GitLab's as it is. */
   expiresAt?: string | null;
+  /** The rule's days the membership's expiry stands for after the change (AppliedMembership.expiresInDays). */
+  expiresInDays: number | null;
   /** rule: the rules changed; drift: GitLab's level moved away from the managed one; adopt: an authoritative rule takes over a hand-made membership. */
   reason: "rule" | "drift" | "adopt";
 }
@@ -181,6 +192,7 @@ export function desiredMemberships(grants: readonly MembershipGrant[], settings:
       scimUserId: b.scimUserId,
       accessLevel: b.level,
       expiresAt: b.days === null ? null : new Date(day + b.days * DAY_MS).toISOString().slice(0, 10),
+      expiresInDays: b.days,
     }));
 }
 
@@ -225,10 +237,10 @@ export function planMemberships(state: TargetState, observation?: Observation, o
       adds.push({ gitlabUserId: d.gitlabUserId, scimUserId: d.scimUserId, readd: false });
       addInfo.set(d.gitlabUserId, d);
     } else if (o.accessLevel === d.accessLevel) {
-      adoptions.push({ gitlabUserId: d.gitlabUserId, scimUserId: d.scimUserId, accessLevel: o.accessLevel, expiresAt: o.expiresAt });
+      adoptions.push({ gitlabUserId: d.gitlabUserId, scimUserId: d.scimUserId, accessLevel: o.accessLevel, expiresAt: o.expiresAt, expiresInDays: o.expiresAt !== null && o.expiresAt === d.expiresAt ? d.expiresInDays : null });
       takenOver.add(d.gitlabUserId);
     } else if (state.authoritative) {
-      updates.push({ gitlabUserId: d.gitlabUserId, scimUserId: d.scimUserId, from: o.accessLevel, to: d.accessLevel, expiresAt: d.expiresAt, reason: "adopt" });
+      updates.push({ gitlabUserId: d.gitlabUserId, scimUserId: d.scimUserId, from: o.accessLevel, to: d.accessLevel, expiresAt: d.expiresAt, expiresInDays: d.expiresInDays, reason: "adopt" });
       takenOver.add(d.gitlabUserId);
     } else {
       conflicts.push({
@@ -259,10 +271,11 @@ export function planMemberships(state: TargetState, observation?: Observation, o
     }
     const current = o ? o.accessLevel : a.accessLevel;
     if (o && o.accessLevel !== a.accessLevel) drift.push({ gitlabUserId: a.gitlabUserId, kind: "level", applied: a.accessLevel, observed: o.accessLevel });
-    const expiryChanged = (a.expiresAt === null) !== (d.expiresAt === null);
+    // An expiry gained or lost, or set for another number of days than the rules give now.
+    const expiryChanged = (a.expiresAt === null) !== (d.expiresAt === null) || (a.expiresAt !== null && a.expiresInDays !== null && a.expiresInDays !== d.expiresInDays);
     if (current !== d.accessLevel || expiryChanged) {
       const reason = o && o.accessLevel !== a.accessLevel ? "drift" : "rule";
-      updates.push({ gitlabUserId: a.gitlabUserId, scimUserId: d.scimUserId, from: current, to: d.accessLevel, ...(expiryChanged ? { expiresAt: d.expiresAt } : {}), reason });
+      updates.push({ gitlabUserId: a.gitlabUserId, scimUserId: d.scimUserId, from: current, to: d.accessLevel, ...(expiryChanged ? { expiresAt: d.expiresAt, expiresInDays: d.expiresInDays } : { expiresInDays: a.expiresInDays }), reason });
     }
   }
 
@@ -284,12 +297,12 @@ function batches(adds: PlannedAdd[], info: ReadonlyMap<number, DesiredMembership
     const d = info.get(add.gitlabUserId)!;
     const key = `${d.accessLevel}|${d.expiresAt ?? ""}`;
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { accessLevel: d.accessLevel, expiresAt: d.expiresAt, members: [] }));
+    if (!group) groups.set(key, (group = { accessLevel: d.accessLevel, expiresAt: d.expiresAt, expiresInDays: d.expiresInDays, members: [] }));
     group.members.push(add);
   }
   const out: AddBatch[] = [];
   for (const g of groups.values()) {
-    for (let i = 0; i < g.members.length; i += MAX_BATCH) out.push({ accessLevel: g.accessLevel, expiresAt: g.expiresAt, members: g.members.slice(i, i + MAX_BATCH) });
+    for (let i = 0; i < g.members.length; i += MAX_BATCH) out.push({ accessLevel: g.accessLevel, expiresAt: g.expiresAt, expiresInDays: g.expiresInDays, members: g.members.slice(i, i + MAX_BATCH) });
   }
   return out;
 }

@@ -58,6 +58,9 @@ const MAX_ERROR_LENGTH = 2_000;
 /** Conflicts named in the target's lastError; the rest are counted. */
 const CONFLICTS_NAMED = 5;
 
+/** The level and expiry an add gives (a batch's or one desired membership's). */
+type Grant = Pick<AddBatch, "accessLevel" | "expiresAt" | "expiresInDays">;
+
 /** Ends the pass with the target parked as failed (a GitLab group that cannot be found). */
 class TargetStop extends Error {}
 
@@ -210,24 +213,25 @@ class TargetPass {
 
   /** contract §4.2/§4.3: one call for the batch; a 201 {"status":"error"} falls back to single adds. */
   private async addBatch(groupId: number, batch: AddBatch): Promise<void> {
-    if (batch.members.length === 1) return this.addOne(groupId, batch.members[0], batch.accessLevel, batch.expiresAt);
+    if (batch.members.length === 1) return this.addOne(groupId, batch.members[0], batch);
     try {
       await addMembers(this.gitlab, groupId, batch.members.map((m) => m.gitlabUserId), batch.accessLevel, batch.expiresAt);
     } catch (error) {
       if (!(error instanceof GitLabError && error.reason === "batch_error")) throw error;
       // Part of the batch may have been saved: single adds answer 409 for those and find the culprits.
-      for (const m of batch.members) await this.addOne(groupId, m, batch.accessLevel, batch.expiresAt);
+      for (const m of batch.members) await this.addOne(groupId, m, batch);
       return;
     }
     await recordMembershipsUpserted(
       this.deps.runner,
       this.ctx(),
-      batch.members.map((m) => ({ gitlabUserId: m.gitlabUserId, scimUserId: m.scimUserId, accessLevel: batch.accessLevel, expiresAt: batch.expiresAt, origin: "created" })),
+      batch.members.map((m) => ({ gitlabUserId: m.gitlabUserId, scimUserId: m.scimUserId, accessLevel: batch.accessLevel, expiresAt: batch.expiresAt, expiresInDays: batch.expiresInDays, origin: "created" })),
       batch.members.map((m) => addedEvent(m, batch.accessLevel, batch.expiresAt, "batch")),
     );
   }
 
-  private async addOne(groupId: number, m: PlannedAdd, accessLevel: number, expiresAt: string | null): Promise<void> {
+  private async addOne(groupId: number, m: PlannedAdd, grant: Grant): Promise<void> {
+    const { accessLevel, expiresAt, expiresInDays } = grant;
     let result: "created" | "exists";
     try {
       result = await addMember(this.gitlab, groupId, m.gitlabUserId, accessLevel, expiresAt);
@@ -235,16 +239,18 @@ class TargetPass {
       return this.refused(error, m.gitlabUserId, m.scimUserId, accessLevel, null);
     }
     if (result === "created") {
-      await recordMembershipsUpserted(this.deps.runner, this.ctx(), [{ gitlabUserId: m.gitlabUserId, scimUserId: m.scimUserId, accessLevel, expiresAt, origin: "created" }], [addedEvent(m, accessLevel, expiresAt, "single")]);
+      await recordMembershipsUpserted(this.deps.runner, this.ctx(), [{ gitlabUserId: m.gitlabUserId, scimUserId: m.scimUserId, accessLevel, expiresAt, expiresInDays, origin: "created" }], [addedEvent(m, accessLevel, expiresAt, "single")]);
       return;
     }
     // contract §4.3 rule 2: 409 "Member already exists". The user was not a member when observed, so at the
     // desired level it is this bridge's add (a failed batch saved it, or a repeat after a crash).
     const member = await findDirectMember(this.gitlab, groupId, m.gitlabUserId);
     if (member && member.access_level === accessLevel) {
-      await recordMembershipsUpserted(this.deps.runner, this.ctx(), [{ gitlabUserId: m.gitlabUserId, scimUserId: m.scimUserId, accessLevel, expiresAt: member.expires_at ?? null, origin: "created" }], [addedEvent(m, accessLevel, member.expires_at ?? null, "already_member")]);
+      const kept = member.expires_at ?? null;
+      const row: ManagedMembership = { gitlabUserId: m.gitlabUserId, scimUserId: m.scimUserId, accessLevel, expiresAt: kept, expiresInDays: kept !== null && kept === expiresAt ? expiresInDays : null, origin: "created" };
+      await recordMembershipsUpserted(this.deps.runner, this.ctx(), [row], [addedEvent(m, accessLevel, kept, "already_member")]);
     } else if (member && this.authoritative) {
-      await this.update(groupId, { gitlabUserId: m.gitlabUserId, scimUserId: m.scimUserId, from: member.access_level, to: accessLevel, expiresAt, reason: "adopt" });
+      await this.update(groupId, { gitlabUserId: m.gitlabUserId, scimUserId: m.scimUserId, from: member.access_level, to: accessLevel, expiresAt, expiresInDays, reason: "adopt" });
     } else if (member) {
       await this.conflict({ gitlabUserId: m.gitlabUserId, scimUserId: m.scimUserId, kind: "level_mismatch", desiredLevel: accessLevel, observedLevel: member.access_level, message: `@${member.username} (#${member.id}) is a direct member at level ${member.access_level} that the bridge did not set; the rules grant ${accessLevel}` });
     } else {
@@ -263,10 +269,10 @@ class TargetPass {
     if (!member) {
       await recordMembershipsRemoved(this.deps.runner, this.ctx(), [change.gitlabUserId], [{ action: "gitlab.membership.gone", details: { gitlabUserId: change.gitlabUserId, note: "not a member any more when its level was changed: added again" } }]);
       const d = this.desired.get(change.gitlabUserId);
-      if (d) await this.addOne(groupId, { gitlabUserId: d.gitlabUserId, scimUserId: d.scimUserId, readd: true }, d.accessLevel, d.expiresAt);
+      if (d) await this.addOne(groupId, { gitlabUserId: d.gitlabUserId, scimUserId: d.scimUserId, readd: true }, d);
       return;
     }
-    const row: ManagedMembership = { gitlabUserId: change.gitlabUserId, scimUserId: change.scimUserId, accessLevel: member.access_level, expiresAt: member.expires_at ?? null, origin: change.reason === "adopt" ? "adopted" : "created" };
+    const row: ManagedMembership = { gitlabUserId: change.gitlabUserId, scimUserId: change.scimUserId, accessLevel: member.access_level, expiresAt: member.expires_at ?? null, expiresInDays: change.expiresInDays, origin: change.reason === "adopt" ? "adopted" : "created" };
     await recordMembershipsUpserted(this.deps.runner, this.ctx(), [row], [{ action: "gitlab.membership.updated", details: { gitlabUserId: change.gitlabUserId, scimUserId: change.scimUserId, from: change.from, to: member.access_level, reason: change.reason, expiresAt: row.expiresAt } }]);
   }
 

@@ -8,7 +8,7 @@ import { desiredMemberships, MAX_BATCH, planMemberships, type AppliedMembership,
 const TODAY = new Date("2026-12-03T15:00:00Z");
 const U = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const grant = (id: number, accessLevel: number, over: Partial<MembershipGrant> = {}): MembershipGrant => ({ gitlabUserId: id, scimUserId: U(id), active: true, accessLevel, expiresInDays: null, ...over });
-const applied = (id: number, accessLevel: number, over: Partial<AppliedMembership> = {}): AppliedMembership => ({ gitlabUserId: id, scimUserId: U(id), accessLevel, expiresAt: null, origin: "created", leaver: false, ...over });
+const applied = (id: number, accessLevel: number, over: Partial<AppliedMembership> = {}): AppliedMembership => ({ gitlabUserId: id, scimUserId: U(id), accessLevel, expiresAt: null, expiresInDays: null, origin: "created", leaver: false, ...over });
 const observed = (complete: boolean, members: [number, number][]): Observation => ({ complete, members: new Map(members.map(([id, level]) => [id, { gitlabUserId: id, accessLevel: level, expiresAt: null }])) });
 const state = (over: Partial<TargetState>): TargetState => ({ desired: [], applied: [], conflicts: [], authoritative: false, full: false, ...over });
 
@@ -67,7 +67,7 @@ describe("planning", () => {
     const obs = observed(true, [[2, 40], [9, 20]]);
     const plan = planMemberships(s, obs);
     if (plan.kind !== "memberships") throw new Error(plan.kind);
-    expect(plan.adds).toEqual([{ accessLevel: 30, expiresAt: null, members: [{ gitlabUserId: 1, scimUserId: U(1), readd: true }] }]);
+    expect(plan.adds).toEqual([{ accessLevel: 30, expiresAt: null, expiresInDays: null, members: [{ gitlabUserId: 1, scimUserId: U(1), readd: true }] }]);
     expect(plan.updates).toEqual([expect.objectContaining({ gitlabUserId: 2, from: 40, to: 30, reason: "drift" })]);
     expect(plan.drift).toEqual([{ gitlabUserId: 1, kind: "missing" }, { gitlabUserId: 2, kind: "level", applied: 30, observed: 40 }]);
     expect(plan.forgotten).toEqual([3]);
@@ -79,5 +79,28 @@ describe("planning", () => {
   });
   test("offline (dry run, plan): every candidate is an add, nothing observed", () => {
     expect(planMemberships(state({ desired: desired([[1, 30]]) }), undefined, { offline: true })).toMatchObject({ kind: "memberships", offline: true, adds: [{ members: [{ gitlabUserId: 1 }] }] });
+  });
+
+  test("expiry follows the rule's days: set again when the days change, untouched as days pass (issue 11 item 1: a rule changed later is reconciled)", () => {
+    const days = (n: number | null, today = TODAY) => desiredMemberships([grant(1, 30, { expiresInDays: n })], { removeMemberships: false }, today);
+    const setFor30 = applied(1, 30, { expiresAt: "2027-01-02", expiresInDays: 30 });
+    const plan = (desired: ReturnType<typeof days>, a: AppliedMembership) => {
+      const p = planMemberships(state({ desired, applied: [a] }));
+      if (p.kind !== "memberships") throw new Error(p.kind);
+      return p.updates;
+    };
+    // A week later with the same 30 days: nothing to do.
+    expect(plan(days(30, new Date("2026-12-10T09:00:00Z")), setFor30)).toEqual([]);
+    // The rule now gives 60 days: the expiry is set again from today, and remembered as 60 days.
+    expect(plan(days(60), setFor30)).toEqual([{ gitlabUserId: 1, scimUserId: U(1), from: 30, to: 30, expiresAt: "2027-02-01", expiresInDays: 60, reason: "rule" }]);
+    // The rule loses its expiry; a membership that never expired gains one.
+    expect(plan(days(null), setFor30)).toEqual([expect.objectContaining({ expiresAt: null, expiresInDays: null })]);
+    expect(plan(days(30), applied(1, 30))).toEqual([expect.objectContaining({ expiresAt: "2027-01-02", expiresInDays: 30 })]);
+    // An expiry the bridge did not set for a number of days (adopted, or recorded before the days were kept) is left alone.
+    expect(plan(days(60), applied(1, 30, { expiresAt: "2027-01-02", expiresInDays: null }))).toEqual([]);
+    // A level change keeps the days the expiry stands for.
+    expect(plan(desiredMemberships([grant(1, 40, { expiresInDays: 30 })], { removeMemberships: false }, new Date("2026-12-10T09:00:00Z")), setFor30)).toEqual([
+      { gitlabUserId: 1, scimUserId: U(1), from: 30, to: 40, expiresInDays: 30, reason: "rule" },
+    ]);
   });
 });

@@ -73,6 +73,19 @@ test("issue 11 item 1: a rule's level changed up then down moves the members' le
   const expected = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
   expect(members.get(a.gitlabId)).toEqual({ accessLevel: REPORTER, expiresAt: expected });
   expect((await targetOf(bridge, targetId)).memberships.every((m) => m.accessLevel === REPORTER)).toBe(true);
+
+  // The rule's days change: every member's expiry is set again from today (one PUT each, contract §4.2).
+  const daysChanged = await lastSeq(bridge);
+  await updateMapping(bridge, mappingId, { expiresInDays: 90 });
+  await bridge.quiet();
+  const later = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
+  expect(Object.fromEntries(await gitlabMembers(bridge, g))).toEqual({ [a.gitlabId]: { accessLevel: REPORTER, expiresAt: later }, [b.gitlabId]: { accessLevel: REPORTER, expiresAt: later } });
+  expect(callLines(await gitlabCalls(bridge, daysChanged)).filter((line) => line.startsWith("PUT "))).toHaveLength(2);
+  // Passing days change nothing: a pass with the same rule makes no call.
+  const unchanged = await lastSeq(bridge);
+  await markTarget(bridge, targetId);
+  await bridge.quiet();
+  expect(callLines(await gitlabCalls(bridge, unchanged))).toEqual([]);
 });
 
 test("a member who leaves the SCIM group loses the membership the bridge made (skip_subresources=true: only that membership)", async () => {

@@ -54,7 +54,7 @@ const TARGET_SUBJECT_SQL = `SELECT t."id", t."connectionId", c."name" AS "connec
       JOIN "GitLabUserLink" l ON l."scimUserId" = u."id" AND l."gitlabUserId" IS NOT NULL AND l."gitlabDeletedAt" IS NULL
       WHERE m."targetId" = t."id") AS "grants",
     (SELECT json_agg(json_build_object('gitlabUserId', a."gitlabUserId", 'scimUserId', a."scimUserId", 'accessLevel', a."accessLevel",
-        'expiresAt', to_char(a."expiresAt", 'YYYY-MM-DD'), 'origin', a."origin"::text,
+        'expiresAt', to_char(a."expiresAt", 'YYYY-MM-DD'), 'expiresInDays', a."expiresInDays", 'origin', a."origin"::text,
         'leaver', COALESCE(NOT u."active" OR u."deletedAt" IS NOT NULL, true)))
       FROM "GitLabMembership" a LEFT JOIN "ScimUser" u ON u."id" = a."scimUserId"
       WHERE a."targetId" = t."id") AS "applied",

@@ -15,6 +15,8 @@ export interface ManagedMembership {
   accessLevel: number;
   /** YYYY-MM-DD or null. */
   expiresAt: string | null;
+  /** The rule's days expiresAt stands for (null: none, or GitLab's own expiry). */
+  expiresInDays: number | null;
   origin: "created" | "adopted";
 }
 
@@ -23,12 +25,12 @@ export async function recordMembershipsUpserted(runner: SqlRunner, ctx: TargetWr
   const target = p.uuid(ctx.targetId);
   const at = p.timestamp(ctx.now);
   const statement = `WITH v AS (
-      SELECT * FROM jsonb_to_recordset(${p.json(rows)}) AS x("gitlabUserId" int, "scimUserId" uuid, "accessLevel" int, "expiresAt" date, "origin" text)),
+      SELECT * FROM jsonb_to_recordset(${p.json(rows)}) AS x("gitlabUserId" int, "scimUserId" uuid, "accessLevel" int, "expiresAt" date, "expiresInDays" int, "origin" text)),
     w AS (
-      INSERT INTO "GitLabMembership" ("targetId", "gitlabUserId", "scimUserId", "accessLevel", "expiresAt", "origin", "createdAt", "updatedAt")
-      SELECT ${target}, v."gitlabUserId", v."scimUserId", v."accessLevel", v."expiresAt", v."origin"::"GitLabMembershipOrigin", ${at}, ${at} FROM v
+      INSERT INTO "GitLabMembership" ("targetId", "gitlabUserId", "scimUserId", "accessLevel", "expiresAt", "expiresInDays", "origin", "createdAt", "updatedAt")
+      SELECT ${target}, v."gitlabUserId", v."scimUserId", v."accessLevel", v."expiresAt", v."expiresInDays", v."origin"::"GitLabMembershipOrigin", ${at}, ${at} FROM v
       WHERE EXISTS (SELECT 1 FROM "GitLabGroupTarget" WHERE "id" = ${target})
-      ON CONFLICT ("targetId", "gitlabUserId") DO UPDATE SET "accessLevel" = EXCLUDED."accessLevel", "expiresAt" = EXCLUDED."expiresAt",
+      ON CONFLICT ("targetId", "gitlabUserId") DO UPDATE SET "accessLevel" = EXCLUDED."accessLevel", "expiresAt" = EXCLUDED."expiresAt", "expiresInDays" = EXCLUDED."expiresInDays",
         "scimUserId" = COALESCE(EXCLUDED."scimUserId", "GitLabMembership"."scimUserId"), "updatedAt" = EXCLUDED."updatedAt"
       RETURNING "gitlabUserId"),
     k AS (DELETE FROM "GitLabMembershipConflict" WHERE "targetId" = ${target} AND "gitlabUserId" IN (SELECT "gitlabUserId" FROM w)),
