@@ -9,30 +9,65 @@
  * - remove: 204, or 404 → already gone (§4.4). skip_subresources=true (the default here) removes only
  *   the group membership; false cascades into the user's subgroup and project memberships (a leaver's).
  *   Removals count against GitLab's members_delete limit per group (§6), which the client paces.
+ * Every members route answers 404 "404 Group Not Found" when the group itself is gone (§0.1, §4.2; also
+ * when the token cannot see it): that is GitLabGroupNotFound, never "not a member".
  */
 import type { GitLabClient } from "./client";
+import { GitLabError } from "./errors";
+import type { GitLabAnswer } from "./transport";
 import type { GitLabMember } from "./types";
+
+const GROUP_NOT_FOUND = "404 Group Not Found";
+
+/** The group a members call named does not exist (any more), or the token cannot see it. */
+export class GitLabGroupNotFound extends Error {
+  constructor(readonly groupId: number) {
+    super(`GitLab group #${groupId} does not exist any more, or the token cannot see it (404 Group Not Found)`);
+    this.name = "GitLabGroupNotFound";
+  }
+}
+
+/** A refusal of a members call as the caller should see it: the group's own 404 is GitLabGroupNotFound. */
+function groupNotFound(error: unknown, groupId: number): unknown {
+  return error instanceof GitLabError && error.status === 404 && error.gitlabMessage === GROUP_NOT_FOUND ? new GitLabGroupNotFound(groupId) : error;
+}
+
+/** A call on the group's members, with the group's own 404 told apart from a member's ("404 Not found"). */
+async function onGroup(groupId: number, call: () => Promise<GitLabAnswer>): Promise<GitLabAnswer> {
+  let answer: GitLabAnswer;
+  try {
+    answer = await call();
+  } catch (error) {
+    throw groupNotFound(error, groupId);
+  }
+  if (answer.status === 404 && (answer.body as { message?: unknown } | null)?.message === GROUP_NOT_FOUND) throw new GitLabGroupNotFound(groupId);
+  return answer;
+}
 
 /** How many user ids one add or one look-up carries. GitLab documents no limit for user_id lists (unconfirmed). */
 export const ADD_BATCH_SIZE = 100;
 
 /** contract §4.2: direct members only, every page. */
-export function listMembers(client: GitLabClient, groupId: number): Promise<GitLabMember[]> {
-  return client.listAll<GitLabMember>(`/groups/${groupId}/members`);
+export async function listMembers(client: GitLabClient, groupId: number, query?: { user_ids: string }): Promise<GitLabMember[]> {
+  try {
+    return await client.listAll<GitLabMember>(`/groups/${groupId}/members`, query);
+  } catch (error) {
+    throw groupNotFound(error, groupId);
+  }
 }
 
 /** contract §4.2: which of these users are direct members (user_ids as a comma string), ≤ ADD_BATCH_SIZE per call. */
 export async function findDirectMembers(client: GitLabClient, groupId: number, userIds: readonly number[]): Promise<GitLabMember[]> {
   const found: GitLabMember[] = [];
   for (let i = 0; i < userIds.length; i += ADD_BATCH_SIZE) {
-    found.push(...(await client.listAll<GitLabMember>(`/groups/${groupId}/members`, { user_ids: userIds.slice(i, i + ADD_BATCH_SIZE).join(",") })));
+    found.push(...(await listMembers(client, groupId, { user_ids: userIds.slice(i, i + ADD_BATCH_SIZE).join(",") })));
   }
   return found;
 }
 
 /** contract §4.2: one direct member, or null (404 "404 Not found"). */
 export async function findDirectMember(client: GitLabClient, groupId: number, userId: number): Promise<GitLabMember | null> {
-  const answer = await client.call({ method: "GET", path: `/groups/${groupId}/members/${userId}` }, { accept: [404] });
+  const answer = await onGroup(groupId, () => client.call({ method: "GET", path: `/groups/${groupId}/members/${userId}` }, { accept: [404] }));
   return answer.status === 404 ? null : (answer.body as GitLabMember);
 }
 
@@ -58,7 +93,7 @@ export async function addMembers(client: GitLabClient, groupId: number, userIds:
   for (let i = 0; i < userIds.length; i += ADD_BATCH_SIZE) {
     const batch = userIds.slice(i, i + ADD_BATCH_SIZE);
     const request = { method: "POST" as const, path: `/groups/${groupId}/members`, body: { user_id: batch.join(","), access_level: accessLevel, ...(expiresAt ? { expires_at: expiresAt } : {}) } };
-    const answer = await client.call(request, batch.length === 1 ? { accept: [409] } : { failureInBody: batchFailure });
+    const answer = await onGroup(groupId, () => client.call(request, batch.length === 1 ? { accept: [409] } : { failureInBody: batchFailure }));
     if (answer.status === 409) alreadyMembers.push(batch[0]);
   }
   return { alreadyMembers };
@@ -66,22 +101,20 @@ export async function addMembers(client: GitLabClient, groupId: number, userIds:
 
 /** contract §4.3: one user; "created", or "exists" on 409 "Member already exists". Other refusals are thrown. */
 export async function addMember(client: GitLabClient, groupId: number, userId: number, accessLevel: number, expiresAt: string | null): Promise<"created" | "exists"> {
-  const answer = await client.call(
-    { method: "POST", path: `/groups/${groupId}/members`, body: { user_id: userId, access_level: accessLevel, ...(expiresAt ? { expires_at: expiresAt } : {}) } },
-    { accept: [409] },
+  const answer = await onGroup(groupId, () =>
+    client.call({ method: "POST", path: `/groups/${groupId}/members`, body: { user_id: userId, access_level: accessLevel, ...(expiresAt ? { expires_at: expiresAt } : {}) } }, { accept: [409] }),
   );
   return answer.status === 409 ? "exists" : "created";
 }
 
 export async function editMemberLevel(client: GitLabClient, groupId: number, userId: number, accessLevel: number, expiresAt?: string | null): Promise<GitLabMember | null> {
-  const answer = await client.call({ method: "PUT", path: `/groups/${groupId}/members/${userId}`, body: { access_level: accessLevel, ...expiry(expiresAt) } }, { accept: [404] });
+  const answer = await onGroup(groupId, () => client.call({ method: "PUT", path: `/groups/${groupId}/members/${userId}`, body: { access_level: accessLevel, ...expiry(expiresAt) } }, { accept: [404] }));
   return answer.status === 404 ? null : (answer.body as GitLabMember);
 }
 
 export async function removeMember(client: GitLabClient, groupId: number, userId: number, options: { skipSubresources?: boolean } = {}): Promise<"removed" | "not_member"> {
-  const answer = await client.call(
-    { method: "DELETE", path: `/groups/${groupId}/members/${userId}`, query: { skip_subresources: options.skipSubresources ?? true } },
-    { accept: [404], endpointLimit: { name: "members_delete", key: String(groupId) } },
+  const answer = await onGroup(groupId, () =>
+    client.call({ method: "DELETE", path: `/groups/${groupId}/members/${userId}`, query: { skip_subresources: options.skipSubresources ?? true } }, { accept: [404], endpointLimit: { name: "members_delete", key: String(groupId) } }),
   );
   return answer.status === 404 ? "not_member" : "removed";
 }

@@ -168,7 +168,13 @@ class Sweep {
     const reports: TargetDriftReport[] = [];
     for (const { id } of rows) {
       const planned = await planTargetFull(this.deps.runner, this.gitlab, id, settings, this.deps.now());
-      if (!planned || planned.plan.kind !== "memberships") continue;
+      if (!planned) continue;
+      if (planned.plan === "group_gone") {
+        const line = `GitLab group #${planned.subject.gitlabGroupId} is gone (404 Group Not Found): its next pass forgets it and its managed memberships, and ${planned.subject.createdByBridge ? "makes the subgroup again" : `looks ${planned.subject.fullPath} up again`}`;
+        reports.push({ targetId: id, fullPath: planned.subject.fullPath, missing: planned.subject.applied.length, levelDrift: 0, unmanaged: 0, plan: [line] });
+        continue;
+      }
+      if (planned.plan.kind !== "memberships") continue;
       const { drift, unmanaged } = planned.plan;
       reports.push({
         targetId: id,

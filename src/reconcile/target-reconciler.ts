@@ -22,7 +22,7 @@ import { SqlParams } from "../db/sql-params";
 import type { GitLabClient } from "../gitlab/client";
 import { GitLabError } from "../gitlab/errors";
 import { findGroupByFullPath } from "../gitlab/groups";
-import { addMember, addMembers, editMemberLevel, findDirectMember, findDirectMembers, listMembers, removeMember } from "../gitlab/members";
+import { addMember, addMembers, editMemberLevel, findDirectMember, findDirectMembers, GitLabGroupNotFound, listMembers, removeMember } from "../gitlab/members";
 import type { GitLabMember } from "../gitlab/types";
 import {
   desiredMemberships,
@@ -43,6 +43,7 @@ import { recordMembershipConflicts } from "../provisioning/sql/membership-confli
 import { recordTargetEvents, type OutcomeEvent, type TargetWriteContext } from "../provisioning/sql/membership-pieces";
 import { recordMembershipsRemoved } from "../provisioning/sql/membership-removed";
 import { recordMembershipsUpserted, type ManagedMembership } from "../provisioning/sql/membership-upserted";
+import { recordTargetGone } from "../provisioning/sql/target-gone";
 import { recordTargetResolved } from "../provisioning/sql/target-resolved";
 import type { GitLabCallDetails } from "./gitlab-call-log";
 import { guardMassChange } from "./mass-change-guard";
@@ -79,10 +80,16 @@ export function planTargetOffline(subject: TargetSubject, settings: ConnectionSe
  * --dry-run`): every direct member listed and planned against desired and applied state. Null when the
  * target has no resolved GitLab group yet (its first pass resolves it).
  */
-export async function planTargetFull(runner: SqlRunner, gitlab: GitLabClient, targetId: string, settings: ConnectionSettings, now: Date): Promise<{ subject: TargetSubject; plan: MembershipPlan } | null> {
+export async function planTargetFull(runner: SqlRunner, gitlab: GitLabClient, targetId: string, settings: ConnectionSettings, now: Date): Promise<{ subject: TargetSubject; plan: MembershipPlan | "group_gone" } | null> {
   const subject = await findTargetSubject(runner, targetId);
   if (!subject || subject.gitlabGroupId === null) return null;
-  const members = await listMembers(gitlab, subject.gitlabGroupId);
+  let members: GitLabMember[];
+  try {
+    members = await listMembers(gitlab, subject.gitlabGroupId);
+  } catch (error) {
+    if (error instanceof GitLabGroupNotFound) return { subject, plan: "group_gone" };
+    throw error;
+  }
   const plan = planMemberships(targetState(subject, settings, now, true), { complete: true, members: new Map(members.map((m) => [m.id, observedOf(m)])) });
   return { subject, plan };
 }
@@ -112,7 +119,8 @@ class TargetPass {
     return { connectionId: this.claim.connectionId, targetId: this.claim.subjectId, requestId: this.claim.requestId, now: this.deps.now(), calls: this.calls.splice(0) };
   }
 
-  async run(): Promise<PassOutcome> {
+  /** `afterGone`: the run that follows groupGone, which resolves the path again (once). */
+  async run(afterGone = false): Promise<PassOutcome> {
     const subject = await findTargetSubject(this.deps.runner, this.claim.subjectId);
     if (!subject) {
       // The target is gone (its rules were removed with it, or its connection deleted): nothing to reconcile.
@@ -156,8 +164,21 @@ class TargetPass {
       );
       return standing.length ? "conflict" : "synced";
     } catch (error) {
+      if (error instanceof GitLabGroupNotFound && !afterGone && subject.gitlabGroupId === error.groupId) return this.groupGone(subject, error.groupId);
       return this.settleError(error);
     }
+  }
+
+  /**
+   * The group id kept for the target answers 404 "Group Not Found" (deleted, or hidden from the token):
+   * the id and the memberships the bridge managed there are forgotten, and the pass starts again: a
+   * group mapped by path is looked up by its path (made again, it has a new id; missing, the pass parks
+   * with a clear error), a subgroup the bridge made is made again by its SCIM group's pass.
+   */
+  private async groupGone(subject: TargetSubject, groupId: number): Promise<PassOutcome> {
+    await recordTargetGone(this.deps.runner, this.ctx(), { gitlabGroupId: groupId, fullPath: subject.fullPath, managedUserIds: subject.applied.map((a) => a.gitlabUserId), remake: subject.createdByBridge });
+    this.conflicts.clear();
+    return this.run(true);
   }
 
   /** contract §3: GET /groups/:fullPath; 404 (missing, or the token cannot see it) parks the target. */

@@ -117,6 +117,16 @@ describe("a sweep with the workers stopped (the marks stay to be read)", () => {
     expect(await bridge.db.prisma.auditEvent.findFirst({ where: { requestId: report.sweepId, action: "reconcile.drift_swept" } })).toMatchObject({ details: expect.objectContaining({ dryRun: true }) });
   });
 
+  test("dry run: a GitLab group whose kept id answers 404 Group Not Found is reported as gone, and the sweep goes on (contract §4.2)", async () => {
+    const fullPath = `acme/${unique("gone")}`;
+    const gone = await bridge.db.prisma.gitLabGroupTarget.create({ data: { connectionId: noneConnection.id, fullPath, fullPathKey: fullPath, gitlabGroupId: 987_654 } });
+    const report = await sweep({ connectionId: noneConnection.id, dryRun: true });
+    expect(report.connections[0].targets).toEqual([
+      { targetId: gone.id, fullPath, missing: 0, levelDrift: 0, unmanaged: 0, plan: [`GitLab group #987654 is gone (404 Group Not Found): its next pass forgets it and its managed memberships, and looks ${fullPath} up again`] },
+    ]);
+    expect(await bridge.db.prisma.gitLabGroupTarget.findUniqueOrThrow({ where: { id: gone.id } })).toMatchObject({ gitlabGroupId: 987_654 });
+  });
+
   test("issue 11 item 6: a leaver unblocked by hand and a linked account deleted by hand are audited and marked full; the connection's GitLab groups are marked full; nothing else moves", async () => {
     const steadyBefore = await item("user", users.steady.id);
     const noneBefore = await item("user", users.noneLeaver.id);

@@ -233,6 +233,38 @@ describe("issue 11 item 2: unmapped groups with unmapped_groups create", () => {
     expect(got.body[GITLAB_GROUP].gitlabGroups).toEqual([expect.objectContaining({ fullPath: `${parent}/equipe-donnees`, gitlabGroupId: made!.id, accessLevel: "reporter" })]);
   });
 
+  test("a subgroup the bridge made, deleted in GitLab: the GitLab group's pass forgets it (404 Group Not Found), the SCIM group's pass makes it again and its members are added there (contract §3, §4.2)", async () => {
+    const parent = unique("teams");
+    const c = await connectionWithParent(parent);
+    const first = await step(() => c.scim("post", "/Users", userBody(unique("u"), { externalId: unique("ext-") })));
+    const group = await step(() => c.scim("post", "/Groups", { schemas: [GROUP_SCHEMA], displayName: "Phoenix", members: [{ value: first.body.id }] }));
+    await settled();
+    const old = bridge.emulator.state.findGroupByFullPath(`${parent}/phoenix`)!;
+    const [{ gitlabUserId: firstId }] = await bridge.db.direct.query<{ gitlabUserId: number }>(`SELECT "gitlabUserId" FROM "GitLabUserLink" WHERE "scimUserId" = $1::uuid`, [first.body.id]);
+    expect(bridge.emulator.state.findMember(old.id, firstId)?.accessLevel).toBe(20);
+
+    bridge.emulator.state.removeGroup(old);
+    const second = await step(() => c.scim("post", "/Users", userBody(unique("u"), { externalId: unique("ext-") })));
+    const since = await lastSeq(bridge);
+    await step(() => c.scim("patch", `/Groups/${group.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: second.body.id }] }] }));
+    await settled();
+    const remade = bridge.emulator.state.findGroupByFullPath(`${parent}/phoenix`)!;
+    expect(remade.id).not.toBe(old.id);
+    expect(remade.description).toBe(subgroupDescription(group.body.id));
+    const [{ gitlabUserId: secondId }] = await bridge.db.direct.query<{ gitlabUserId: number }>(`SELECT "gitlabUserId" FROM "GitLabUserLink" WHERE "scimUserId" = $1::uuid`, [second.body.id]);
+    expect([firstId, secondId].map((id) => bridge.emulator.state.findMember(remade.id, id)?.accessLevel)).toEqual([20, 20]);
+    expect(await targetOf(c.id, group.body.id)).toMatchObject({ fullPath: `${parent}/phoenix`, gitlabGroupId: remade.id, createdByBridge: true });
+    const calls = (await gitlabCalls(bridge, since)).map((call) => `${call.method} ${call.path} ${call.status}`);
+    expect(calls[0]).toBe(`GET /api/v4/groups/${old.id}/members 404`);
+    expect(calls).toContain("POST /api/v4/groups 201");
+    expect(calls.at(-1)).toBe(`POST /api/v4/groups/${remade.id}/members 201`);
+    const [{ details }] = await bridge.db.direct.query<{ details: Record<string, unknown> }>(
+      `SELECT e."details" FROM "AuditEvent" e JOIN "GitLabGroupTarget" t ON e."subjectId" = t."id"::text WHERE e."action" = 'gitlab.group.gone' AND t."fullPath" = $1`,
+      [`${parent}/phoenix`],
+    );
+    expect(details).toMatchObject({ gitlabGroupId: old.id, forgottenMemberships: [firstId], next: "the SCIM group's pass makes the subgroup again" });
+  });
+
   test("contract §3: a path taken by an unrelated group (400 'has already been taken', not 409) → the next suffix; the collision is audited", async () => {
     const parent = unique("teams");
     const c = await connectionWithParent(parent);

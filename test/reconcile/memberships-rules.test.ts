@@ -159,3 +159,58 @@ test("a rule whose GitLab group does not exist parks the target as failed with a
   const item = await bridge.db.prisma.reconcileItem.findFirstOrThrow({ where: { subjectType: "gitlab_group", subjectId: targetId } });
   expect(item.state).toBe("parked");
 });
+
+test("a GitLab group deleted and made again at its path (new id): 404 Group Not Found forgets the old id and its memberships, the path is resolved again and the members added there (contract §3, §4.2)", async () => {
+  const [a, b, c] = await linkedUsers(bridge, scim, 3);
+  const name = unique("Remade ");
+  const groupId = await scimGroup(scim, name, [a, b]);
+  const g = await seedGroup(bridge);
+  const { targetId } = await addMapping(bridge, { scimGroup: { displayName: name }, gitlabGroup: g, accessLevel: DEVELOPER });
+  await bridge.quiet();
+  const old = bridge.emulator.state.findGroupByFullPath(g)!;
+  expect((await targetOf(bridge, targetId)).gitlabGroupId).toBe(old.id);
+
+  // An admin deletes the group (after GitLab's deletion delay) and makes a new one at the same path.
+  bridge.emulator.state.removeGroup(old);
+  bridge.emulator.seed({ groups: [{ path: g }] });
+  const remade = bridge.emulator.state.findGroupByFullPath(g)!;
+  // The next change (a new member) finds the group gone.
+  const since = await lastSeq(bridge);
+  await patchMembers(scim, groupId, "add", [c]);
+  await bridge.quiet();
+  expect(await levelsOf(bridge, g)).toEqual({ [a.gitlabId]: DEVELOPER, [b.gitlabId]: DEVELOPER, [c.gitlabId]: DEVELOPER });
+  const calls = await gitlabCalls(bridge, since);
+  expect(calls.map((call) => `${call.method} ${call.path} ${call.status}`)).toEqual([
+    `GET /api/v4/groups/${old.id}/members 404`,
+    `GET /api/v4/groups/${g} 200`,
+    `GET /api/v4/groups/${remade.id}/members 200`,
+    `POST /api/v4/groups/${remade.id}/members 201`,
+  ]);
+  const target = await targetOf(bridge, targetId);
+  expect(target).toMatchObject({ gitlabGroupId: remade.id, syncState: "synced", lastError: null });
+  expect(target.memberships.map((m) => m.gitlabUserId).sort()).toEqual([a.gitlabId, b.gitlabId, c.gitlabId].sort());
+  const gone = await targetAudit(bridge, targetId, "gitlab.group.");
+  expect(gone.map((e) => e.action)).toEqual(["gitlab.group.resolved", "gitlab.group.gone", "gitlab.group.resolved"]);
+  expect(gone[1].details).toMatchObject({ gitlabGroupId: old.id, fullPath: g, forgottenMemberships: expect.arrayContaining([a.gitlabId, b.gitlabId]) });
+});
+
+test("a GitLab group deleted and not made again: the target parks with a clear error, and is resolved once it exists again (contract §3)", async () => {
+  const [a] = await linkedUsers(bridge, scim, 1);
+  const name = unique("Deleted ");
+  await scimGroup(scim, name, [a]);
+  const g = await seedGroup(bridge);
+  const { targetId } = await addMapping(bridge, { scimGroup: { displayName: name }, gitlabGroup: g, accessLevel: DEVELOPER });
+  await bridge.quiet();
+  bridge.emulator.state.removeGroup(bridge.emulator.state.findGroupByFullPath(g)!);
+  await markTarget(bridge, targetId, { full: true });
+  await bridge.quiet();
+  const [item] = await bridge.db.direct.query<{ state: string; lastError: string }>(`SELECT "state"::text AS "state", "lastError" FROM "ReconcileItem" WHERE "subjectType" = 'gitlab_group' AND "subjectId" = $1::uuid`, [targetId]);
+  expect(item).toEqual({ state: "parked", lastError: `GitLab group ${g} does not exist or the token cannot see it` });
+  expect(await targetOf(bridge, targetId)).toMatchObject({ gitlabGroupId: null, memberships: [] });
+
+  bridge.emulator.seed({ groups: [{ path: g }] });
+  await markTarget(bridge, targetId);
+  await bridge.quiet();
+  expect(await levelsOf(bridge, g)).toEqual({ [a.gitlabId]: DEVELOPER });
+  expect(await targetOf(bridge, targetId)).toMatchObject({ gitlabGroupId: bridge.emulator.state.findGroupByFullPath(g)!.id, syncState: "synced" });
+});
