@@ -330,7 +330,8 @@ class TargetPass {
   }
 
   private async settleError(error: unknown): Promise<PassOutcome> {
-    if (error instanceof TargetStop) {
+    // A group that cannot be found even after its path was looked up again is parked like a missing path.
+    if (error instanceof TargetStop || error instanceof GitLabGroupNotFound) {
       await this.settle({ doneAs: "synced", lastError: error.message, event: { action: "gitlab.group.failed", details: { error: error.message } } }, "park");
       return "failed";
     }
