@@ -6,6 +6,13 @@
  * whose changes since its last analyze exceed 50 rows + 10% of its size (PostgreSQL's defaults,
  * autovacuum_analyze_threshold and autovacuum_analyze_scale_factor). PostgreSQL does this by itself.
  *
+ * Nor does anything VACUUM: the dead rows that updates and deletes leave (a reconcile item is rewritten
+ * at every claim and settle, a user at every group change) would stay in the tables and their indexes
+ * for as long as the database lives. The server therefore VACUUMs each table whose dead rows exceed
+ * 50 + 20% of its size (autovacuum_vacuum_threshold and autovacuum_vacuum_scale_factor), on the same
+ * timer. Like a checkpoint, a VACUUM holds the one connection while it runs; after the first, the
+ * visibility map lets it skip the pages nothing changed.
+ *
  * PGlite has no checkpointer either: PostgreSQL in single-user mode checkpoints only when told to or
  * when it shuts down, so without this the WAL would grow for as long as the server runs, and crash
  * recovery would replay all of it. The server therefore issues CHECKPOINT when the WAL since the last
@@ -21,6 +28,8 @@ import type { Logger } from "../../observability/logger";
 export interface Maintenance {
   /** Runs one ANALYZE check now (tests; the timer does the same); returns the tables analyzed. */
   check(): Promise<string[]>;
+  /** Runs one VACUUM check now (tests; the timer does the same); returns the tables vacuumed. */
+  vacuumIfDue(): Promise<string[]>;
   /** Runs one checkpoint check now (tests; the timer does the same); true if it checkpointed. */
   checkpointIfDue(): Promise<boolean>;
   stop(): Promise<void>;
@@ -39,6 +48,11 @@ const STALE_TABLES = `
   FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
   WHERE s.schemaname = current_schema() AND s.n_mod_since_analyze > 50 + 0.1 * GREATEST(c.reltuples, 0)`;
 
+const DEAD_TABLES = `
+  SELECT s.relname AS name
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+  WHERE s.schemaname = current_schema() AND s.n_dead_tup > 50 + 0.2 * GREATEST(c.reltuples, 0)`;
+
 /** WAL since the last checkpoint's redo point, that checkpoint's age, and whether anything followed it. */
 const CHECKPOINT_STATE = `
   SELECT (pg_current_wal_lsn() - c.redo_lsn)::float8 AS "walBytes",
@@ -54,13 +68,16 @@ export function startPGliteMaintenance(db: Database, logger: Logger, options: Ma
     running = next.catch((error) => logger.warn({ err: error }, "maintenance of the embedded database (ANALYZE, CHECKPOINT) failed"));
     return next;
   };
-  const check = () =>
+  /** Runs `command` on every table `due` lists; returns their names. */
+  const eachTable = (due: string, command: string, done: string) =>
     serialised(async () => {
-      const stale = await db.sql.query<{ name: string }>(STALE_TABLES);
-      for (const { name } of stale) await db.sql.exec(`ANALYZE "${name.replace(/"/g, '""')}"`);
-      if (stale.length) logger.debug({ tables: stale.map((t) => t.name) }, "embedded database analyzed");
-      return stale.map((t) => t.name);
+      const tables = (await db.sql.query<{ name: string }>(due)).map((t) => t.name);
+      for (const name of tables) await db.sql.exec(`${command} "${name.replace(/"/g, '""')}"`);
+      if (tables.length) logger.debug({ tables }, done);
+      return tables;
     });
+  const check = () => eachTable(STALE_TABLES, "ANALYZE", "embedded database analyzed");
+  const vacuumIfDue = () => eachTable(DEAD_TABLES, "VACUUM", "embedded database vacuumed");
   const checkpointIfDue = () =>
     serialised(async () => {
       const [state] = await db.sql.query<{ walBytes: number; ageMs: number; writtenSince: boolean }>(CHECKPOINT_STATE);
@@ -71,12 +88,14 @@ export function startPGliteMaintenance(db: Database, logger: Logger, options: Ma
     });
   void serialised(() => db.sql.exec("ANALYZE"));
   const timer = setInterval(() => {
+    void vacuumIfDue().catch(() => undefined);
     void check().catch(() => undefined);
     void checkpointIfDue().catch(() => undefined);
   }, checkIntervalMs);
   timer.unref();
   return {
     check,
+    vacuumIfDue,
     checkpointIfDue,
     async stop() {
       clearInterval(timer);
