@@ -13,7 +13,7 @@
  * when the token cannot see it): that is GitLabGroupNotFound, never "not a member".
  */
 import type { GitLabClient } from "./client";
-import { GitLabError } from "./errors";
+import { GitLabError, gitlabMessageOf } from "./errors";
 import type { GitLabAnswer } from "./transport";
 import type { GitLabMember } from "./types";
 
@@ -27,9 +27,14 @@ export class GitLabGroupNotFound extends Error {
   }
 }
 
+/** The group's own 404, whether the call refused it (a GitLabError) or accepted it (an answer). */
+function groupIsGone(status: number | null, message: string | null): boolean {
+  return status === 404 && message === GROUP_NOT_FOUND;
+}
+
 /** A refusal of a members call as the caller should see it: the group's own 404 is GitLabGroupNotFound. */
 function groupNotFound(error: unknown, groupId: number): unknown {
-  return error instanceof GitLabError && error.status === 404 && error.gitlabMessage === GROUP_NOT_FOUND ? new GitLabGroupNotFound(groupId) : error;
+  return error instanceof GitLabError && groupIsGone(error.status, error.gitlabMessage) ? new GitLabGroupNotFound(groupId) : error;
 }
 
 /** A call on the group's members, with the group's own 404 told apart from a member's ("404 Not found"). */
@@ -40,7 +45,7 @@ async function onGroup(groupId: number, call: () => Promise<GitLabAnswer>): Prom
   } catch (error) {
     throw groupNotFound(error, groupId);
   }
-  if (answer.status === 404 && (answer.body as { message?: unknown } | null)?.message === GROUP_NOT_FOUND) throw new GitLabGroupNotFound(groupId);
+  if (groupIsGone(answer.status, gitlabMessageOf(answer.body, answer.text))) throw new GitLabGroupNotFound(groupId);
   return answer;
 }
 
